@@ -1,0 +1,94 @@
+"""Composition root: builds the concrete parts from the settings, and nothing else.
+
+`App` wires embedder -> store -> retriever -> generator -> answer service for
+one collection. Heavy parts load lazily: `assistant status` and an unchanged
+re-ingest never load torch or the language model.
+
+A corpus folder other than the configured one gets a collection of its own,
+named after the folder and a hash of its absolute path, so `ask --corpus DIR`
+never mixes documents of two folders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cached_property
+from pathlib import Path
+
+from assistant.answer import AnswerService
+from assistant.config import DEFAULT_EMBEDDER, Settings
+from assistant.embed import SentenceEmbedder
+from assistant.generate import LlamaGenerator
+from assistant.ingest.pipeline import IngestReport, ingest
+from assistant.manifest import Manifest
+from assistant.modelfiles import embedder_path, resolve_model
+from assistant.prompts import Prompts
+from assistant.retrieve import Retriever
+from assistant.store import ChromaStore, drop_collection
+
+
+def collection_for(settings: Settings, corpus: Path) -> str:
+    if corpus == settings.corpus_dir:
+        return settings.collection
+    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", corpus.name).strip("-_")[:40] or "corpus"
+    return f"{slug}-{hashlib.sha1(str(corpus).encode()).hexdigest()[:8]}"
+
+
+class App:
+    def __init__(self, settings: Settings, corpus: Path | None = None):
+        self.settings = settings
+        self.corpus = (corpus or settings.corpus_dir).expanduser().resolve()
+        self.collection = collection_for(settings, self.corpus)
+
+    @cached_property
+    def embedder(self) -> SentenceEmbedder:
+        s = self.settings
+        folder = embedder_path() if s.embedder == DEFAULT_EMBEDDER else Path(s.embedder).expanduser().resolve()
+        return SentenceEmbedder(s.embedder, folder, batch_size=s.embed_batch_size, threads=s.n_threads)
+
+    @cached_property
+    def store(self) -> ChromaStore:
+        return ChromaStore(self.settings.data_dir / "chroma", self.collection, self.embedder.id, self.embedder.dimension)
+
+    @cached_property
+    def manifest(self) -> Manifest:
+        return Manifest(self.settings.data_dir / "manifest.sqlite", self.collection)
+
+    @cached_property
+    def generator(self) -> LlamaGenerator:
+        s = self.settings
+        name, path = resolve_model(s.model, s.models_dir)
+        return LlamaGenerator(name, path, s.n_ctx, s.n_threads, s.n_gpu_layers, s.seed)
+
+    @cached_property
+    def service(self) -> AnswerService:
+        return AnswerService(
+            Retriever(self.embedder, self.store), self.generator, Prompts(self.settings.prompts_dir), self.settings
+        )
+
+    def ingest(self, progress: bool = False, rebuild: bool = False) -> IngestReport:
+        if rebuild:
+            self._drop()
+        s = self.settings
+        return ingest(self.corpus, self.store, self.manifest, self.embedder, s.chunk_size, s.chunk_overlap, progress)
+
+    def _drop(self) -> None:
+        """Delete this collection and its manifest, whatever embedder built it."""
+        drop_collection(self.settings.data_dir / "chroma", self.collection)
+        self.manifest.clear()
+        self.__dict__.pop("store", None)
+
+    def status(self) -> dict:
+        records = self.manifest.records()
+        return {
+            "collection": self.collection,
+            "corpus": str(self.corpus),
+            "documents": sum(1 for r in records.values() if r.status == "done"),
+            "chunks": self.store.count(),
+            "embedder": self.embedder.id,
+            "dimension": self.embedder.dimension,
+            "model": self.settings.model,
+            "data_dir": str(self.settings.data_dir),
+            "last_ingest": max((r.ingested_at for r in records.values()), default=None),
+        }

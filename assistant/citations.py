@@ -1,0 +1,69 @@
+"""Citations: turn a model's raw answer into a cited, honest answer record. Pure functions.
+
+- `[n]` markers that point at no passage are removed (and counted);
+- an answer with no valid marker gets one for the passage it overlaps most, so
+  every non-abstaining answer cites something, attached in code rather than
+  trusted to a 1.5B model;
+- `is_abstention` recognises the model saying the documents do not hold the answer.
+
+    >>> resolve("Paris is the capital [1][7].", 2)
+    ('Paris is the capital [1].', [1], 1)
+"""
+
+from __future__ import annotations
+
+import re
+
+_MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+_WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
+_ABSTAIN = re.compile(
+    r"\b(documents?|passages?|sources?|context|text)\s+(do(es)?\s*n[o']t|do(es)?\s+not)\s+"
+    r"(say|contain|mention|state|provide|include|specify|give)|"
+    r"\bno (information|mention)\b|\bnot (mentioned|provided|stated|specified)\b|\bcannot be (found|determined)\b",
+    re.I,
+)
+_STOP = set(
+    "the a an of to in and or is are was were be been by for on at with as that this it its from which who what "
+    "when where how why did does do their there they them he she his her not no".split()
+)
+
+
+def is_abstention(text: str) -> bool:
+    return bool(_ABSTAIN.search(text[:300]))
+
+
+def resolve(text: str, n_passages: int) -> tuple[str, list[int], int]:
+    """Keep markers that name a passage 1..n_passages; return (text, cited numbers in order, dropped count)."""
+    cited: list[int] = []
+    dropped = 0
+
+    def keep(match: re.Match) -> str:
+        nonlocal dropped
+        good = []
+        for part in match.group(1).split(","):
+            n = int(part)
+            if 1 <= n <= n_passages:
+                good.append(n)
+                if n not in cited:
+                    cited.append(n)
+            else:
+                dropped += 1
+        return " " + "".join(f"[{n}]" for n in good) if good else ""
+
+    cleaned = _MARKER.sub(keep, text)
+    cleaned = re.sub(r" +([.,;:!?])", r"\1", cleaned).strip()
+    return cleaned, cited, dropped
+
+
+def best_overlap(text: str, passages: list[str]) -> int | None:
+    """1-based number of the passage sharing most content words with text, or None if none shares any."""
+    words = _content_words(text)
+    if not words:
+        return None
+    scores = [len(words & _content_words(p)) for p in passages]
+    best = max(range(len(scores)), key=lambda i: scores[i], default=None)
+    return None if best is None or scores[best] == 0 else best + 1
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}

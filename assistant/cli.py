@@ -1,0 +1,180 @@
+"""The command line: `assistant ingest | ask | status | models | serve`.
+
+This is the boundary where typed errors become messages: an AssistantError
+prints `error: <message>` to stderr and exits 2 (`--debug` re-raises instead).
+Heavy modules are imported inside the commands so `assistant --help` is quick.
+The command line is a contract for scripts: see the README before renaming.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from assistant.errors import AssistantError
+
+    try:
+        return args.func(args)
+    except AssistantError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, help="folder of the index (default: data/ in the project, or the settings)")
+    common.add_argument("--debug", action="store_true", help="show full tracebacks")
+
+    p = argparse.ArgumentParser(prog="assistant", description="Ask questions about your own documents, offline, with cited answers.")
+    p.set_defaults(func=lambda a: (p.print_help(), 0)[1], debug=False)
+    sub = p.add_subparsers(title="commands")
+
+    s = sub.add_parser("ingest", parents=[common], help="index a folder of documents (incremental)")
+    s.add_argument("path", nargs="?", type=Path, help="corpus folder (default: the configured corpus_dir)")
+    s.add_argument("--rebuild", action="store_true", help="drop the collection and index everything again")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("ask", parents=[common], help="answer a question with cited passages")
+    s.add_argument("question")
+    s.add_argument("--corpus", type=Path, help="answer from this folder (ingested incrementally into its own collection first)")
+    s.add_argument("--model", help="model name (see `assistant models`)")
+    s.add_argument("--top-k", type=int, help="passages given to the model")
+    s.add_argument("--json", action="store_true", help="print the full answer record as one JSON object")
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("status", parents=[common], help="what is indexed")
+    s.add_argument("--corpus", type=Path, help="the collection of this folder instead of the configured one")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("models", parents=[common], help="list usable language models")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_models)
+
+    s = sub.add_parser("serve", parents=[common], help="open the chat window")
+    s.add_argument("--corpus", type=Path, help="serve this folder (ingested first) instead of the configured corpus")
+    s.add_argument("--model", help="model name (see `assistant models`)")
+    s.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    s.add_argument("--port", type=int, help="port (default 7860)")
+    s.add_argument("--no-ingest", action="store_true", help="do not ingest the corpus before serving")
+    s.set_defaults(func=cmd_serve)
+    return p
+
+
+def _app(args, **overrides):
+    from assistant.app import App
+    from assistant.config import load_settings
+
+    settings = load_settings(data_dir=getattr(args, "data_dir", None), **overrides)
+    corpus = getattr(args, "corpus", None) or getattr(args, "path", None)
+    return App(settings, corpus.expanduser().resolve() if corpus else None)
+
+
+def cmd_ingest(args) -> int:
+    app = _app(args)
+    report = app.ingest(progress=not args.quiet and sys.stderr.isatty(), rebuild=args.rebuild)
+    print(report.summary())
+    print(f"collection '{app.collection}': {app.store.count()} chunks from {app.corpus}")
+    return 1 if report.errors and not (report.added or report.updated or report.unchanged) else 0
+
+
+def cmd_ask(args) -> int:
+    from assistant.errors import AssistantError
+
+    app = _app(args, model=args.model, top_k=args.top_k)
+    if args.corpus:
+        report = app.ingest(progress=not args.json and sys.stderr.isatty())
+        if report.errors:
+            print(report.summary(), file=sys.stderr)
+    if app.store.count() == 0:
+        raise AssistantError(f"nothing is indexed from {app.corpus}: run `assistant ingest` first")
+    if args.json:
+        answer = app.service.ask(args.question)
+        print(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return 0
+    answer = None
+    for event in app.service.stream(args.question):
+        if event.kind == "token":
+            print(event.text, end="", flush=True)
+        elif event.answer is not None:
+            answer = event.answer
+    print()
+    _print_sources(answer)
+    return 0
+
+
+def _print_sources(answer) -> None:
+    listed = answer.citations if not answer.abstained else answer.passages
+    print("\nClosest passages:" if answer.abstained else "\nSources:")
+    for i, item in enumerate(listed, 1):
+        n = getattr(item, "n", i)
+        where = f"page {item.page}" if item.page else (item.heading or f"chars {item.char_start}-{item.char_end}")
+        print(f"  [{n}] {item.source} ({where})")
+        print(textwrap.indent(textwrap.fill(" ".join(item.text.split())[:400], 96), "      "))
+    t = answer.timings
+    first = f"{t.first_token_s:.1f} s to first token, " if t.first_token_s else ""
+    speed = f", {t.tokens_per_s:.1f} tokens/s" if t.tokens_per_s else ""
+    print(f"\n{answer.model}: {first}{t.total_s:.1f} s total{speed}", file=sys.stderr)
+
+
+def cmd_status(args) -> int:
+    info = _app(args).status()
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        for key, value in info.items():
+            print(f"{key:>12}: {value}")
+    return 0
+
+
+def cmd_models(args) -> int:
+    from assistant.config import load_settings
+    from assistant.modelfiles import list_models
+
+    settings = load_settings(data_dir=args.data_dir)
+    rows = list_models(settings.models_dir)
+    if args.json:
+        print(json.dumps([
+            {"name": n, "file": str(i.path) if i else None, "architecture": i.architecture if i else None,
+             "parameters": i.parameters if i else None, "quantization": i.quantization if i else None,
+             "size_bytes": i.size_bytes if i else None, "context_length": i.context_length if i else None,
+             "selected": n == settings.model, "note": note}
+            for n, i, note in rows
+        ], indent=2))
+        return 0
+    print(f"{'':2}{'name':<28}{'arch':<10}{'params':>8}  {'quant':<8}{'size':>9}  note")
+    for name, info, note in rows:
+        mark = "* " if name == settings.model else "  "
+        if info:
+            print(f"{mark}{name:<28}{info.architecture:<10}{info.parameters / 1e9:>7.2f}B  {info.quantization:<8}"
+                  f"{info.size_bytes / 2**20:>7.0f}MB  {note}")
+        else:
+            print(f"{mark}{name:<28}{'-':<10}{'-':>8}  {'-':<8}{'-':>9}  {note}")
+    print(f"\n* selected (setting 'model'). Add a model: copy a .gguf file into {settings.models_dir}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from assistant.ui import serve
+
+    app = _app(args, model=args.model, host=args.host, port=args.port)
+    if not args.no_ingest:
+        print(app.ingest(progress=sys.stderr.isatty()).summary())
+    serve(app)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,137 @@
+"""The one typed settings object, read from `assistant.toml` and `ASSISTANT_*` env vars.
+
+Precedence (highest first): explicit overrides from the command line, then
+environment variables (`ASSISTANT_TOP_K=6`), then `assistant.toml` (in the
+current folder, or the file named by `ASSISTANT_CONFIG`), then the defaults
+below. Nothing is read at import time: entry points call `load_settings()`.
+
+A bad value raises `ConfigError` naming the field and what it accepts, e.g.
+    ConfigError: setting 'top_k' = 0: must be >= 1 (an integer from 1 to 50)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from assistant.errors import ConfigError
+
+# The project folder (the checkout), where the bundled corpus, models and prompts live.
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = "qwen2.5-coder-1.5b"
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant. Each field's description is its documentation."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", frozen=True, extra="forbid", validate_default=True
+    )
+
+    corpus_dir: Path = Field(ROOT / "corpus", description="Folder of documents to index.")
+    data_dir: Path = Field(ROOT / "data", description="Folder for the index (Chroma store and manifests).")
+    models_dir: Path = Field(ROOT / "models", description="Folder of GGUF model files; drop your own here.")
+    prompts_dir: Path = Field(ROOT / "prompts", description="Folder of prompt templates.")
+    collection: str = Field(
+        "corpus", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,60}[a-zA-Z0-9]$",
+        description="Name of the document collection (3-63 letters, digits, _ or -).",
+    )
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="Language model: a bundled name (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b), "
+        "the name of a .gguf file in models_dir (with or without .gguf), or a path to one. "
+        "`assistant models` lists them.",
+    )
+    n_ctx: int = Field(4096, ge=512, le=131072, description="Context window of the model, in tokens (512 to 131072).")
+    n_threads: int = Field(2, ge=1, le=256, description="CPU threads for the model (1 to 256).")
+    n_gpu_layers: int = Field(0, ge=-1, le=1000, description="Layers offloaded to a GPU: 0 none, -1 all (needs a GPU build of llama-cpp-python).")
+    max_tokens: int = Field(384, ge=16, le=8192, description="Most tokens the model may write per answer (16 to 8192).")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature (0 = deterministic, up to 2).")
+    seed: int = Field(42, ge=0, description="Random seed for sampling (a whole number >= 0).")
+    embedder: str = Field(
+        DEFAULT_EMBEDDER,
+        description=f"Sentence-transformers embedder: '{DEFAULT_EMBEDDER}' (bundled) or a path to a local model folder.",
+    )
+    embed_batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch (1 to 1024).")
+    chunk_size: int = Field(200, ge=32, le=256, description="Chunk size in embedder word pieces (32 to 256; the embedder reads at most 256).")
+    chunk_overlap: int = Field(40, ge=0, le=128, description="Overlap between neighbouring chunks, in word pieces (0 to 128, below chunk_size).")
+    top_k: int = Field(4, ge=1, le=50, description="Passages given to the model per question (1 to 50).")
+    min_score: float = Field(
+        0.15, ge=-1.0, le=1.0,
+        description="Abstain without asking the model when the best passage's cosine similarity is below this "
+        "(-1 to 1). A provisional value; calibration on dev questions comes with the grounding work.",
+    )
+    host: str = Field("127.0.0.1", description="Address the chat window binds to.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the chat window (1 to 65535).")
+
+    @field_validator("corpus_dir", "data_dir", "models_dir", "prompts_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("embedder")
+    @classmethod
+    def _known_embedder(cls, value: str) -> str:
+        if value == DEFAULT_EMBEDDER or Path(value).expanduser().is_dir():
+            return value
+        raise ValueError(f"must be '{DEFAULT_EMBEDDER}' or an existing model folder")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> "Settings":
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError("chunk_overlap must be below chunk_size")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("ASSISTANT_CONFIG", "assistant.toml"))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+
+
+def describe_fields() -> dict[str, str]:
+    """Field name -> description, for `--help` texts and the README."""
+    return {name: f.description or "" for name, f in Settings.model_fields.items()}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings; overrides whose value is None are ignored."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc)) from None
+    except (OSError, ValueError) as exc:  # unreadable or malformed assistant.toml
+        raise ConfigError(f"could not read the settings file: {exc}") from None
+
+
+def _explain(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "settings"
+        described = Settings.model_fields.get(field)
+        hint = f" ({described.description})" if described and described.description else ""
+        value = err.get("input")
+        shown = f" = {value!r}" if value is not None and not isinstance(value, dict) else ""
+        if err["type"] == "extra_forbidden":
+            hint = f" (known settings: {', '.join(Settings.model_fields)})"
+            lines.append(f"unknown setting '{field}'{hint}")
+            continue
+        lines.append(f"setting '{field}'{shown}: {err['msg']}{hint}")
+    return "bad settings:\n  " + "\n  ".join(lines)

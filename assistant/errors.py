@@ -1,0 +1,37 @@
+"""Typed errors. Every message says what went wrong and what to do next.
+
+The CLI, UI and API turn these into user messages at one boundary each; no
+other module prints or exits. Nothing here imports from the rest of the package.
+"""
+
+
+class AssistantError(Exception):
+    """Base class: the message is shown to the user as it is."""
+
+
+class ConfigError(AssistantError):
+    """A setting has a bad value (names the field and the allowed values)."""
+
+
+class ModelNotFound(AssistantError):
+    """A model name or file does not resolve to a usable GGUF file."""
+
+
+class ModelFileError(AssistantError):
+    """A model file is missing, truncated, or fails its sha256 check."""
+
+
+class EmbedderMismatch(AssistantError):
+    """A collection was built by another embedder than the one configured."""
+
+
+class IngestError(AssistantError):
+    """A document could not be read or parsed (names the file and the reason)."""
+
+
+class StoreError(AssistantError):
+    """The vector store could not be opened or written."""
+
+
+class GenerationError(AssistantError):
+    """The language model failed to load or to answer."""

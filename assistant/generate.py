@@ -1,0 +1,80 @@
+"""Text generation: the only module that imports llama_cpp.
+
+`LlamaGenerator` loads a GGUF model lazily (first use), formats chat messages
+with the chat template stored in the model's own metadata, and streams the
+reply. Streaming and non-streaming share one path (`complete()` joins the
+stream). A lock makes the model serve one request at a time, because a
+llama.cpp context is not safe to share between threads. The model keeps its
+KV cache between calls, and llama-cpp-python reuses the longest common token
+prefix, so the fixed system prompt is processed once, not per question.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from assistant.errors import GenerationError
+from assistant.gguf import read_gguf
+
+
+class Generator(Protocol):
+    name: str
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int) -> Iterator[str]: ...
+
+
+class LlamaGenerator:
+    def __init__(self, name: str, path: Path, n_ctx: int, n_threads: int, n_gpu_layers: int, seed: int):
+        self.name = name
+        self.path = path
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.n_gpu_layers = n_gpu_layers
+        self.seed = seed
+        self._llm = None
+        self._lock = threading.Lock()
+
+    def load(self):
+        if self._llm is None:
+            info = read_gguf(self.path)
+            if not info.chat_template:
+                raise GenerationError(
+                    f"model '{self.name}' ({self.path.name}) has no chat template in its metadata, so the "
+                    "assistant cannot format a conversation for it. Use an instruct/chat GGUF that ships its "
+                    "template (most do), e.g. the bundled qwen2.5-coder-1.5b."
+                )
+            try:
+                from llama_cpp import Llama  # lazy: loads the native library
+            except ImportError as exc:
+                raise GenerationError(f"llama-cpp-python is not installed ({exc}): run `make install`") from None
+            try:
+                self._llm = Llama(
+                    model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
+                    n_threads_batch=self.n_threads, n_gpu_layers=self.n_gpu_layers, seed=self.seed,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as exc:
+                raise GenerationError(f"could not load model {self.path}: {exc}") from None
+        return self._llm
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.load().tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int) -> Iterator[str]:
+        llm = self.load()
+        with self._lock:
+            try:
+                for part in llm.create_chat_completion(
+                    messages=messages, stream=True, max_tokens=max_tokens, temperature=temperature, seed=seed,
+                ):
+                    text = part["choices"][0]["delta"].get("content")
+                    if text:
+                        yield text
+            except ValueError as exc:  # e.g. the prompt does not fit the context window
+                raise GenerationError(f"the model could not answer: {exc}") from None
+
+    def complete(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int) -> str:
+        return "".join(self.stream(messages, max_tokens, temperature, seed))

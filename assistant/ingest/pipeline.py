@@ -1,0 +1,138 @@
+"""The incremental ingest pipeline: a folder -> the store, idempotently.
+
+For each supported file the content hash decides: unchanged files are skipped
+without loading the embedder; new and changed files are loaded, chunked,
+embedded in batches and written; files that disappeared lose their chunks. A
+file that fails to load is reported with its reason and keeps whatever version
+of it was stored before. Per file, the manifest is marked pending before the
+store is written and done after, so an interrupted run is repaired next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.embed import Embedder
+from assistant.errors import IngestError
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.loaders import is_supported, load, relative_source
+from assistant.manifest import Manifest
+from assistant.records import Chunk, Document
+from assistant.store import ChromaStore
+
+_EMBED_GROUP = 256  # chunks gathered across files before one embedding call
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    chunks_written: int = 0
+    errors: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.added)} added", f"{len(self.updated)} updated", f"{len(self.removed)} removed",
+            f"{self.unchanged} unchanged", f"{self.chunks_written} chunks written", f"{self.seconds:.1f} s",
+        ]
+        text = "ingest: " + ", ".join(parts)
+        if self.errors:
+            text += f"\n{len(self.errors)} file(s) not indexed:" + "".join(
+                f"\n  {src}: {why}" for src, why in sorted(self.errors.items())
+            )
+        return text
+
+
+def scan(corpus: Path) -> list[Path]:
+    """Supported files under corpus, sorted, skipping hidden files and folders."""
+    return sorted(
+        p for p in corpus.rglob("*")
+        if p.is_file() and is_supported(p) and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
+    )
+
+
+def ingest(
+    corpus: Path, store: ChromaStore, manifest: Manifest, embedder: Embedder,
+    chunk_size: int, chunk_overlap: int, progress: bool = False,
+) -> IngestReport:
+    start = time.perf_counter()
+    report = IngestReport()
+    if not corpus.is_dir():
+        raise IngestError(f"corpus folder {corpus} does not exist: create it and put documents in it")
+    known = manifest.records()
+    seen: set[str] = set()
+    todo: list[tuple[Path, bytes, str]] = []
+    for path in scan(corpus):
+        source = relative_source(path, corpus)
+        seen.add(source)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            report.errors[source] = f"cannot read ({exc.strerror})"
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        record = known.get(source)
+        if record and record.status == "done" and record.content_hash == digest:
+            report.unchanged += 1
+        else:
+            todo.append((path, data, digest))
+
+    for source in sorted(set(known) - seen):
+        store.delete_source(source)
+        manifest.remove(source)
+        report.removed.append(source)
+
+    bar = _progress(len(todo), progress)
+    group: list[tuple[Document, list[Chunk]]] = []
+    for path, data, digest in todo:
+        try:
+            doc = load(path, corpus, data)
+            chunks = chunk_document(doc, embedder.count_tokens, chunk_size, chunk_overlap)
+        except IngestError as exc:
+            report.errors[relative_source(path, corpus)] = str(exc).split(": ", 1)[-1]
+            bar.update(1)
+            continue
+        group.append((doc, chunks))
+        if sum(len(c) for _, c in group) >= _EMBED_GROUP:
+            _write(group, store, manifest, embedder, known, report)
+            bar.update(len(group))
+            group = []
+    if group:
+        _write(group, store, manifest, embedder, known, report)
+        bar.update(len(group))
+    bar.close()
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _write(group, store: ChromaStore, manifest: Manifest, embedder: Embedder, known, report: IngestReport) -> None:
+    texts = [c.text for _, chunks in group for c in chunks]
+    vectors = embedder.embed(texts)
+    offset = 0
+    for doc, chunks in group:
+        manifest.mark_pending(doc.source, doc.content_hash)
+        store.replace_source(doc.source, chunks, vectors[offset : offset + len(chunks)])
+        offset += len(chunks)
+        manifest.mark_done(doc.source, doc.content_hash, len(chunks))
+        (report.updated if doc.source in known else report.added).append(doc.source)
+        report.chunks_written += len(chunks)
+
+
+class _NoBar:
+    def update(self, n: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or total == 0:
+        return _NoBar()
+    from tqdm import tqdm  # lazy: only when a bar is shown
+
+    return tqdm(total=total, unit="file", desc="ingesting", leave=False)

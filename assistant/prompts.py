@@ -1,0 +1,54 @@
+"""Prompt rendering: the only reader of `prompts/`.
+
+Renders the chat messages for a question and its numbered passages, and gives
+the fixed abstain sentence. Templates use `string.Template` placeholders, so
+braces in document text need no escaping, and a `$` in a passage is never
+interpreted (passages are substituted as values, not as templates).
+
+    >>> Prompts(Path("prompts")).messages("Who?", [passage])[1]["content"][:20]
+    'Passages:\\n\\n[1] (from'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from string import Template
+
+from assistant.errors import ConfigError
+from assistant.records import Passage
+
+_FILES = ("system", "answer", "passage", "abstain")
+
+
+class Prompts:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._t: dict[str, str] = {}
+        for name in _FILES:
+            path = folder / f"{name}.txt"
+            try:
+                self._t[name] = path.read_text(encoding="utf-8")
+            except OSError:
+                raise ConfigError(f"prompt template {path} is missing: restore it from the repository") from None
+
+    @property
+    def system(self) -> str:
+        return self._t["system"].strip()
+
+    @property
+    def abstain(self) -> str:
+        return self._t["abstain"].strip()
+
+    def passage(self, n: int, p: Passage) -> str:
+        where = f", page {p.page}" if p.page else (f", section {p.heading}" if p.heading else "")
+        return Template(self._t["passage"]).substitute(n=n, source=p.source, where=where, text=p.text.strip()).strip()
+
+    def user(self, question: str, passages: list[Passage]) -> str:
+        block = "\n\n".join(self.passage(i, p) for i, p in enumerate(passages, 1))
+        return Template(self._t["answer"]).substitute(passages=block, question=question.strip()).strip()
+
+    def messages(self, question: str, passages: list[Passage]) -> list[dict[str, str]]:
+        return [
+            {"role": "system", "content": self.system},
+            {"role": "user", "content": self.user(question, passages)},
+        ]

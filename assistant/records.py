@@ -1,0 +1,90 @@
+"""Pydantic records shared by every layer: Document, Chunk, Passage, Citation, Answer.
+
+They live at the bottom of the import graph so no upper layer imports a sibling
+just to get a type. `Answer.model_dump()` is the `assistant ask --json`
+contract: fields may be added, none renamed.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Document(BaseModel):
+    """One file's text, as a loader read it."""
+
+    source: str = Field(description="path relative to the corpus folder, with / separators")
+    title: str
+    text: str
+    content_hash: str = Field(description="sha256 of the file's bytes")
+
+
+class Chunk(BaseModel):
+    """A piece of a document small enough for the embedder."""
+
+    id: str
+    source: str
+    title: str
+    text: str
+    index: int = Field(description="position of the chunk within its document, from 0")
+    char_start: int
+    char_end: int
+    heading: str = Field(default="", description="heading path, ' > ' separated")
+    page: int | None = None
+    content_hash: str
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with its score (higher is better)."""
+
+    source: str
+    text: str
+    score: float
+    title: str = ""
+    heading: str = ""
+    index: int = 0
+    char_start: int = 0
+    char_end: int = 0
+    page: int | None = None
+
+
+class Citation(BaseModel):
+    """A passage the answer cites, numbered as in the prompt ([n])."""
+
+    n: int
+    source: str
+    page: int | None = None
+    text: str
+    heading: str = ""
+    char_start: int = 0
+    char_end: int = 0
+
+
+class Timings(BaseModel):
+    retrieval_s: float = 0.0
+    first_token_s: float | None = None
+    total_s: float = 0.0
+    tokens_per_s: float | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Answer(BaseModel):
+    """The full answer record, shared by the CLI, the UI and (later) the eval and API."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    passages: list[Passage]
+    model: str
+    timings: Timings
+
+
+class AnswerEvent(BaseModel):
+    """One step of a streamed answer: the passages found, a piece of text, or the final record."""
+
+    kind: str = Field(description="'passages', 'token' or 'answer'")
+    text: str = ""
+    passages: list[Passage] = Field(default_factory=list)
+    answer: Answer | None = None

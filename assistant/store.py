@@ -1,0 +1,125 @@
+"""The vector store: the only module that imports chromadb.
+
+One Chroma collection per document collection, in `<data_dir>/chroma`
+(embedded and persistent). The collection's metadata records the embedder and
+its dimension; opening it under another embedder raises EmbedderMismatch with
+the command that rebuilds it. Chunks are replaced per source file: the new
+chunks are written before the old ones are deleted, so readers never see a
+document vanish, and a crash leaves at worst both versions, which the next
+ingest repairs (see manifest.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.errors import EmbedderMismatch, StoreError
+from assistant.records import Chunk, Passage
+
+_ADD_BATCH = 1000
+
+
+def _client(path: Path):
+    import chromadb  # lazy: heavy import
+    from chromadb.config import Settings as ChromaSettings
+
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(
+        path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    )
+
+
+class ChromaStore:
+    def __init__(self, path: Path, collection: str, embedder_id: str, dimension: int):
+        self.collection_name = collection
+        try:
+            self._client = _client(path)
+            existing = {c.name if hasattr(c, "name") else c for c in self._client.list_collections()}
+            if collection in existing:
+                self._col = self._client.get_collection(collection, embedding_function=None)
+                _check_embedder(self._col.metadata or {}, collection, embedder_id, dimension)
+            else:
+                self._col = self._client.create_collection(
+                    collection,
+                    embedding_function=None,
+                    metadata={"hnsw:space": "cosine", "embedder": embedder_id, "dimension": dimension},
+                )
+        except EmbedderMismatch:
+            raise
+        except Exception as exc:  # chromadb raises many types; convert at this boundary
+            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+
+    def count(self) -> int:
+        return self._col.count()
+
+    def replace_source(self, source: str, chunks: list[Chunk], vectors: list[list[float]]) -> None:
+        """Upsert the source's new chunks, then delete any of its chunks not among them."""
+        ids = [c.id for c in chunks]
+        for i in range(0, len(chunks), _ADD_BATCH):
+            part = chunks[i : i + _ADD_BATCH]
+            self._col.upsert(
+                ids=ids[i : i + _ADD_BATCH],
+                embeddings=vectors[i : i + _ADD_BATCH],
+                documents=[c.text for c in part],
+                metadatas=[_metadata(c) for c in part],
+            )
+        stale = [i for i in self._col.get(where={"source": source}, include=[])["ids"] if i not in set(ids)]
+        if stale:
+            self._col.delete(ids=stale)
+
+    def delete_source(self, source: str) -> None:
+        self._col.delete(where={"source": source})
+
+    def query(self, vector: list[float], k: int) -> list[Passage]:
+        if self._col.count() == 0:
+            return []
+        res = self._col.query(
+            query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]
+        )
+        return [
+            Passage(
+                source=meta["source"],
+                text=text,
+                score=round(1.0 - float(dist), 4),
+                title=meta.get("title", ""),
+                heading=meta.get("heading", ""),
+                index=int(meta.get("index", 0)),
+                char_start=int(meta.get("char_start", 0)),
+                char_end=int(meta.get("char_end", 0)),
+                page=meta.get("page"),
+            )
+            for text, meta, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0])
+        ]
+
+
+
+def drop_collection(path: Path, collection: str) -> None:
+    """Delete a collection, whatever embedder built it (for `ingest --rebuild`)."""
+    client = _client(path)
+    if collection in {getattr(c, "name", c) for c in client.list_collections()}:
+        client.delete_collection(collection)
+
+
+def _metadata(chunk: Chunk) -> dict:
+    meta = {
+        "source": chunk.source,
+        "title": chunk.title,
+        "heading": chunk.heading,
+        "index": chunk.index,
+        "char_start": chunk.char_start,
+        "char_end": chunk.char_end,
+        "content_hash": chunk.content_hash,
+    }
+    if chunk.page is not None:
+        meta["page"] = chunk.page
+    return meta
+
+
+def _check_embedder(meta: dict, collection: str, embedder_id: str, dimension: int) -> None:
+    built_with, built_dim = meta.get("embedder"), meta.get("dimension")
+    if built_with != embedder_id or built_dim != dimension:
+        raise EmbedderMismatch(
+            f"collection '{collection}' was built with embedder '{built_with}' ({built_dim} dimensions), "
+            f"but the settings ask for '{embedder_id}' ({dimension} dimensions). Either set embedder back "
+            f"to '{built_with}', or rebuild the index with `assistant ingest --rebuild`."
+        )

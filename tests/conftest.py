@@ -1,0 +1,60 @@
+"""Shared fixtures. Real parts (Chroma, MiniLM, llama.cpp with the bundled model) are
+session-scoped so each loads once; fakes are deterministic so unit tests assert exact values."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+import assistant  # noqa: F401  (applies the offline switches before any heavy import)
+
+TESTS = Path(__file__).resolve().parent
+TEST_CORPUS = TESTS / "data" / "corpus"
+
+
+class WordCounter:
+    """Counts whitespace-separated words: a stand-in for the embedder's tokenizer."""
+
+    def __call__(self, text: str) -> int:
+        return len(text.split())
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words hashing embedder: similar texts get similar vectors."""
+
+    def __init__(self, id: str = "fake-embedder", dimension: int = 64):
+        self.id = id
+        self.dimension = dimension
+        self.calls = 0
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        self.calls += 1
+        out = []
+        for text in texts:
+            vec = [0.0] * self.dimension
+            for word in text.lower().split():
+                word = word.strip(".,;:!?\"'()[]")
+                if word:
+                    vec[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1.0
+            norm = sum(v * v for v in vec) ** 0.5 or 1.0
+            out.append([v / norm for v in vec])
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A writable copy of the test corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(TEST_CORPUS, target)
+    return target
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()

@@ -1,0 +1,62 @@
+"""Imports flow one way (records/errors -> ... -> app -> entry points), and each heavy
+library is imported by exactly one module."""
+
+import ast
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parent.parent / "assistant"
+
+# Layer of each module; a module may import only from strictly lower layers (or its own package part).
+LAYERS = {
+    "errors": 0, "records": 0, "offline": 0,
+    "config": 1, "gguf": 1, "citations": 1,
+    "embed": 2, "store": 2, "manifest": 2, "modelfiles": 2, "prompts": 2, "generate": 2,
+    "ingest.loaders": 3, "ingest.chunking": 3, "retrieve": 3,
+    "ingest.pipeline": 4, "answer": 4,
+    "app": 5,
+    "ui": 6,
+    "cli": 7,  # the command line dispatches to every entry point, the chat window included
+}
+HEAVY = {"chromadb": "store", "sentence_transformers": "embed", "llama_cpp": "generate", "gradio": "ui", "torch": "embed", "tokenizers": "embed"}
+
+
+def modules():
+    for path in PKG.rglob("*.py"):
+        rel = path.relative_to(PKG).with_suffix("")
+        name = ".".join(rel.parts)
+        if name.endswith("__init__"):
+            continue
+        yield name, ast.parse(path.read_text())
+
+
+def imports(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+
+
+def test_every_module_has_a_layer():
+    assert {name for name, _ in modules()} == set(LAYERS)
+
+
+def test_imports_flow_downward():
+    bad = []
+    for name, tree in modules():
+        for imp in imports(tree):
+            if imp.startswith("assistant."):
+                target = imp.removeprefix("assistant.")
+                if target in LAYERS and LAYERS[target] >= LAYERS[name] and target != name:
+                    bad.append(f"{name} (layer {LAYERS[name]}) imports {target} (layer {LAYERS[target]})")
+    assert not bad, bad
+
+
+def test_each_heavy_library_has_one_owner():
+    bad = []
+    for name, tree in modules():
+        for imp in imports(tree):
+            root = imp.split(".")[0]
+            if root in HEAVY and HEAVY[root] != name:
+                bad.append(f"{name} imports {root}, owned by {HEAVY[root]}")
+    assert not bad, bad

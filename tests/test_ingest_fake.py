@@ -1,0 +1,94 @@
+"""The ingest pipeline with real Chroma and a deterministic fake embedder: fast, exact."""
+
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import EmbedderMismatch
+from assistant.ingest.pipeline import ingest
+from assistant.manifest import Manifest
+from assistant.store import ChromaStore
+
+
+def open_parts(data: Path, embedder, collection="col1"):
+    store = ChromaStore(data / "chroma", collection, embedder.id, embedder.dimension)
+    return store, Manifest(data / "manifest.sqlite", collection)
+
+
+def run(corpus, data, embedder):
+    store, manifest = open_parts(data, embedder)
+    return ingest(corpus, store, manifest, embedder, 60, 10), store
+
+
+def sources(store) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for meta in store._col.get(include=["metadatas"])["metadatas"]:
+        counts[meta["source"]] = counts.get(meta["source"], 0) + 1
+    return counts
+
+
+def test_first_ingest_then_noop(corpus, tmp_path, fake_embedder):
+    report, store = run(corpus, tmp_path / "data", fake_embedder)
+    assert sorted(report.added) == ["bakery.txt", "lighthouse.md", "notes/orchard.md"]
+    assert report.chunks_written == store.count() > 3
+    calls = fake_embedder.calls
+    again, store = run(corpus, tmp_path / "data", fake_embedder)
+    assert again.unchanged == 3 and not again.added and not again.updated and again.chunks_written == 0
+    assert fake_embedder.calls == calls  # nothing embedded
+    assert store.count() == report.chunks_written
+
+
+def test_changed_file_replaces_its_chunks(corpus, tmp_path, fake_embedder):
+    _, store = run(corpus, tmp_path / "data", fake_embedder)
+    before = sources(store)
+    (corpus / "bakery.txt").write_text("Mossgrove Bakery closed in 2024.\n")
+    report, store = run(corpus, tmp_path / "data", fake_embedder)
+    assert report.updated == ["bakery.txt"]
+    after = sources(store)
+    assert after["bakery.txt"] == 1 and after["lighthouse.md"] == before["lighthouse.md"]
+    texts = store._col.get(where={"source": "bakery.txt"}, include=["documents"])["documents"]
+    assert texts == ["Mossgrove Bakery closed in 2024."]
+
+
+def test_deleted_file_loses_its_chunks(corpus, tmp_path, fake_embedder):
+    run(corpus, tmp_path / "data", fake_embedder)
+    (corpus / "notes" / "orchard.md").unlink()
+    report, store = run(corpus, tmp_path / "data", fake_embedder)
+    assert report.removed == ["notes/orchard.md"]
+    assert "notes/orchard.md" not in sources(store)
+
+
+def test_bad_file_is_reported_and_old_version_kept(corpus, tmp_path, fake_embedder):
+    run(corpus, tmp_path / "data", fake_embedder)
+    (corpus / "bakery.txt").write_bytes(b"\x00\x01binary junk")
+    (corpus / "empty.md").write_text("   \n")
+    report, store = run(corpus, tmp_path / "data", fake_embedder)
+    assert set(report.errors) == {"bakery.txt", "empty.md"}
+    assert "binary" in report.errors["bakery.txt"] and "empty" in report.errors["empty.md"]
+    assert "bakery.txt" in sources(store)  # nothing already stored was lost
+
+
+def test_interrupted_ingest_is_repaired(corpus, tmp_path, fake_embedder):
+    data = tmp_path / "data"
+    run(corpus, data, fake_embedder)
+    clean = sources(run(corpus, data, fake_embedder)[1])
+    store, manifest = open_parts(data, fake_embedder)
+    manifest.mark_pending("lighthouse.md", "stale-hash")  # as if killed mid-write
+    report, store = run(corpus, data, fake_embedder)
+    assert report.updated == ["lighthouse.md"]
+    assert sources(store) == clean
+
+
+def test_embedder_mismatch_is_refused(corpus, tmp_path, fake_embedder):
+    from tests.conftest import FakeEmbedder
+
+    run(corpus, tmp_path / "data", fake_embedder)
+    with pytest.raises(EmbedderMismatch, match="ingest --rebuild"):
+        open_parts(tmp_path / "data", FakeEmbedder(id="other", dimension=32))
+
+
+def test_hidden_and_unsupported_files_are_skipped(corpus, tmp_path, fake_embedder):
+    (corpus / ".secret.md").write_text("# hidden\n\ntext")
+    (corpus / "image.png").write_bytes(b"\x89PNG")
+    report, _ = run(corpus, tmp_path / "data", fake_embedder)
+    assert len(report.added) == 3 and not report.errors
