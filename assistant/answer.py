@@ -51,7 +51,8 @@ class AnswerService:
 
         pieces: list[str] = []
         first_token_s = None
-        for piece in self.generator.stream(self.prompts.messages(question, passages), s.max_tokens, s.temperature, s.seed):
+        messages = self.prompts.messages(question, passages)
+        for piece in self.generator.stream(messages, s.max_tokens, s.temperature, s.seed):
             if first_token_s is None:
                 first_token_s = time.perf_counter() - start
             pieces.append(piece)
@@ -62,6 +63,7 @@ class AnswerService:
             retrieval_s=retrieval_s, first_token_s=first_token_s, total_s=total_s,
             tokens_per_s=(len(pieces) - 1) / generating if len(pieces) > 1 and generating > 0 else None,
             completion_tokens=len(pieces),
+            prompt_tokens=sum(self.generator.count_tokens(m["content"]) for m in messages),
         )
         raw = "".join(pieces).strip()
         if not raw or is_abstention(raw):

@@ -90,5 +90,13 @@ class App:
             "dimension": self.embedder.dimension,
             "model": self.settings.model,
             "data_dir": str(self.settings.data_dir),
-            "last_ingest": max((r.ingested_at for r in records.values()), default=None),
+            "last_ingest": _iso(max((r.ingested_at for r in records.values()), default=None)),
         }
+
+
+def _iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds")

@@ -104,13 +104,16 @@ def cmd_ask(args) -> int:
         answer = app.service.ask(args.question)
         print(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return 0
-    answer = None
+    answer, streamed = None, []
     for event in app.service.stream(args.question):
         if event.kind == "token":
+            streamed.append(event.text)
             print(event.text, end="", flush=True)
         elif event.answer is not None:
             answer = event.answer
     print()
+    if answer.answer != "".join(streamed).strip():
+        print(f"\nChecked answer: {answer.answer}")  # citations checked or added in code
     _print_sources(answer)
     return 0
 
@@ -158,7 +161,8 @@ def cmd_models(args) -> int:
     for name, info, note in rows:
         mark = "* " if name == settings.model else "  "
         if info:
-            print(f"{mark}{name:<28}{info.architecture:<10}{info.parameters / 1e9:>7.2f}B  {info.quantization:<8}"
+            params = info.size_label or f"{info.parameters / 1e9:.2f}B"
+            print(f"{mark}{name:<28}{info.architecture:<10}{params:>8}  {info.quantization:<8}"
                   f"{info.size_bytes / 2**20:>7.0f}MB  {note}")
         else:
             print(f"{mark}{name:<28}{'-':<10}{'-':>8}  {'-':<8}{'-':>9}  {note}")

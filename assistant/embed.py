@@ -43,6 +43,9 @@ class SentenceEmbedder:
         if self._model is None:
             import torch  # lazy: heavy import
             from sentence_transformers import SentenceTransformer  # lazy: 6-16 s import
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # no "Loading weights" bar on the user's terminal
 
             if self.threads:
                 torch.set_num_threads(self.threads)

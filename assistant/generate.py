@@ -23,6 +23,8 @@ from assistant.gguf import read_gguf
 class Generator(Protocol):
     name: str
 
+    def count_tokens(self, text: str) -> int: ...
+
     def stream(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int) -> Iterator[str]: ...
 
 

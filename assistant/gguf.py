@@ -42,6 +42,7 @@ class GGUFInfo:
     quantization: str
     context_length: int | None
     chat_template: str | None
+    size_label: str | None = None
     metadata: dict = field(repr=False, default_factory=dict)
 
 
@@ -83,6 +84,7 @@ def read_gguf(path: Path) -> GGUFInfo:
         quantization=_FILE_TYPES.get(ftype, f"type {ftype}") if ftype is not None else "unknown",
         context_length=meta.get(f"{arch}.context_length"),
         chat_template=meta.get("tokenizer.chat_template"),
+        size_label=meta.get("general.size_label"),
         metadata={k: v for k, v in meta.items() if v is not _SKIPPED_ARRAY},
     )
 
