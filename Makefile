@@ -45,5 +45,10 @@ test: install
 test-fast: install
 	$(PY) -m pytest -m "not slow"
 
+# The project's own question set over corpus/: writes eval-out/handbook/{results.json,report.md,report.html}
+eval: install
+	$(VENV)/bin/assistant ingest --quiet
+	$(VENV)/bin/assistant eval eval/handbook.jsonl --out eval-out/handbook
+
 clean-index:
 	rm -rf data/

@@ -14,11 +14,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from assistant.citations import best_overlap, is_abstention, resolve
+from assistant.citations import best_overlap, check_sentences, is_abstention, resolve
 from assistant.config import Settings
 from assistant.generate import Generator
 from assistant.prompts import Prompts
-from assistant.records import Answer, AnswerEvent, Citation, Passage, Timings
+from assistant.records import Answer, AnswerEvent, Citation, Passage, Sentence, Timings
 from assistant.retrieve import Retriever
 
 
@@ -69,13 +69,18 @@ class AnswerService:
         if not raw or is_abstention(raw):
             record = self._record(question, self.prompts.abstain, True, [], passages, timings)
         else:
-            text, cited, _dropped = resolve(raw, len(passages))
-            if not cited:
-                best = best_overlap(text, [p.text for p in passages])
+            texts = [p.text for p in passages]
+            text, _, dropped = resolve(raw, len(passages))
+            text, checked = check_sentences(text, texts)
+            cited = list(dict.fromkeys(n for _, ns, _ in checked for n in ns))
+            if not cited:  # every answer cites something: the passage it overlaps most
+                best = best_overlap(text, texts)
                 if best is not None:
                     text, cited = f"{text} [{best}]", [best]
             citations = [_citation(n, passages[n - 1]) for n in cited]
             record = self._record(question, text, False, citations, passages, timings)
+            record.sentences = [Sentence(text=s, citations=ns, supported=ok) for s, ns, ok in checked]
+            record.dangling_markers = dropped
         yield AnswerEvent(kind="answer", answer=record)
 
     def _record(self, question, text, abstained, citations, passages, timings) -> Answer:

@@ -67,3 +67,47 @@ def best_overlap(text: str, passages: list[str]) -> int | None:
 
 def _content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+
+
+_MARKERS_ONLY = re.compile(r"\[(\d+)\]")
+SUPPORT_THRESHOLD = 0.5  # share of a sentence's content words found in a passage; provisional
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split after . ! ? (keeping any [n] markers that follow with their sentence)."""
+    out, start = [], 0
+    for match in re.finditer(r"[.!?](?:\s*(?:\[\d+\])+)?(?=\s+[A-Z0-9\"'(]|\s*$)", text):
+        out.append(text[start : match.end()].strip())
+        start = match.end()
+    if text[start:].strip():
+        out.append(text[start:].strip())
+    return [s for s in out if s]
+
+
+def support(sentence: str, passage: str) -> float:
+    """Share of the sentence's content words that occur in the passage (0..1)."""
+    words = _content_words(_MARKERS_ONLY.sub(" ", sentence))
+    if not words:
+        return 1.0
+    return len(words & _content_words(passage)) / len(words)
+
+
+def check_sentences(text: str, passages: list[str]) -> tuple[str, list[tuple[str, list[int], bool]]]:
+    """Mark each sentence supported or not by the passages it cites; cite uncited supported ones.
+
+    Returns the text (with added markers) and (sentence, cited numbers, supported) per sentence.
+    """
+    checked = []
+    for sentence in split_sentences(text):
+        cited = [int(n) for n in _MARKERS_ONLY.findall(sentence) if 1 <= int(n) <= len(passages)]
+        if cited:
+            ok = max(support(sentence, passages[n - 1]) for n in cited) >= SUPPORT_THRESHOLD
+        else:
+            scores = [support(sentence, p) for p in passages]
+            best = max(range(len(scores)), key=scores.__getitem__, default=None)
+            ok = best is not None and scores[best] >= SUPPORT_THRESHOLD
+            if ok:
+                cited = [best + 1]
+                sentence = f"{sentence} [{best + 1}]"
+        checked.append((sentence, cited, ok))
+    return " ".join(s for s, _, _ in checked), checked

@@ -16,7 +16,8 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = (_compare_parser() if argv[:2] == ["eval", "compare"] else _parser()).parse_args(argv)
     from assistant.errors import AssistantError
 
     try:
@@ -63,6 +64,18 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_models)
 
+    s = sub.add_parser("eval", parents=[common], help="score answers against a question set (`eval compare A B` to diff two runs)")
+    s.add_argument("questions", type=Path, help="question set, JSON Lines (see corpus/evaluation.md)")
+    s.add_argument("--corpus", type=Path, help="corpus folder the questions are about (ingested incrementally first)")
+    s.add_argument("--split", choices=["dev", "test"], help="only questions of this split")
+    s.add_argument("--limit", type=int, help="only the first N selected questions")
+    s.add_argument("--sample", type=int, help="a random sample of N questions (with --seed)")
+    s.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
+    s.add_argument("--out", type=Path, help="results folder (default eval-out/<questions file name>)")
+    s.add_argument("--retrieval-only", action="store_true", help="score retrieval only; do not ask the model")
+    s.add_argument("--model", help="model name (see `assistant models`)")
+    s.set_defaults(func=cmd_eval)
+
     s = sub.add_parser("serve", parents=[common], help="open the chat window")
     s.add_argument("--corpus", type=Path, help="serve this folder (ingested first) instead of the configured corpus")
     s.add_argument("--model", help="model name (see `assistant models`)")
@@ -70,6 +83,18 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, help="port (default 7860)")
     s.add_argument("--no-ingest", action="store_true", help="do not ingest the corpus before serving")
     s.set_defaults(func=cmd_serve)
+    return p
+
+
+def _compare_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="assistant eval compare", description="List regressions, improvements and metric deltas from run A to run B.")
+    p.add_argument("eval_word", metavar="eval", choices=["eval"])
+    p.add_argument("compare_word", metavar="compare", choices=["compare"])
+    p.add_argument("a", type=Path, help="results folder (or results.json) of the earlier run")
+    p.add_argument("b", type=Path, help="results folder (or results.json) of the later run")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--debug", action="store_true")
+    p.set_defaults(func=cmd_eval_compare)
     return p
 
 
@@ -167,6 +192,41 @@ def cmd_models(args) -> int:
         else:
             print(f"{mark}{name:<28}{'-':<10}{'-':>8}  {'-':<8}{'-':>9}  {note}")
     print(f"\n* selected (setting 'model'). Add a model: copy a .gguf file into {settings.models_dir}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from assistant.eval import report, runner
+    from assistant.eval.questions import load_questions, select
+
+    questions = select(load_questions(args.questions), args.split, args.limit, args.sample, args.seed)
+    if not questions:
+        from assistant.errors import AssistantError
+
+        raise AssistantError(f"no questions selected from {args.questions} (check --split)")
+    app = _app(args, model=args.model)
+    if args.corpus:
+        ingest_report = app.ingest(progress=sys.stderr.isatty())
+        if ingest_report.errors:
+            print(ingest_report.summary(), file=sys.stderr)
+    out = args.out or Path("eval-out") / args.questions.stem
+    try:
+        rows = runner.run(app, questions, out, args.retrieval_only, progress=sys.stderr.isatty())
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished questions are kept in {out}; run the same command to resume", file=sys.stderr)
+        return 130
+    results = report.write(out, runner.fingerprint(app, questions, args.retrieval_only), rows)
+    print(report.markdown(results).split("\n## Failures")[0])
+    print(f"written: {out}/results.json, {out}/report.md, {out}/report.html")
+    return 0
+
+
+def cmd_eval_compare(args) -> int:
+    from assistant.eval.compare import compare, load_results, render
+
+    a, b = load_results(args.a), load_results(args.b)
+    diff = compare(a, b)
+    print(json.dumps(diff, indent=2) if args.json else render(diff, a, b))
     return 0
 
 

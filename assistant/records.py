@@ -60,6 +60,14 @@ class Citation(BaseModel):
     char_end: int = 0
 
 
+class Sentence(BaseModel):
+    """One sentence of the answer, checked against the passages it cites."""
+
+    text: str
+    citations: list[int] = Field(default_factory=list)
+    supported: bool
+
+
 class Timings(BaseModel):
     retrieval_s: float = 0.0
     first_token_s: float | None = None
@@ -79,6 +87,8 @@ class Answer(BaseModel):
     passages: list[Passage]
     model: str
     timings: Timings
+    sentences: list[Sentence] = Field(default_factory=list)
+    dangling_markers: int = Field(0, description="[n] markers that pointed at no passage and were removed")
 
 
 class AnswerEvent(BaseModel):

@@ -13,7 +13,9 @@ LAYERS = {
     "embed": 2, "store": 2, "manifest": 2, "modelfiles": 2, "prompts": 2, "generate": 2,
     "ingest.loaders": 3, "ingest.chunking": 3, "retrieve": 3,
     "ingest.pipeline": 4, "answer": 4,
+    "eval.questions": 1, "eval.scoring": 1, "eval.aggregate": 2, "eval.report": 3, "eval.compare": 2,
     "app": 5,
+    "eval.runner": 6,
     "ui": 6,
     "cli": 7,  # the command line dispatches to every entry point, the chat window included
 }

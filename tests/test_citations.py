@@ -27,3 +27,21 @@ def test_abstention_is_recognised():
     assert is_abstention("The passages do not contain information about that.")
     assert is_abstention("This is not mentioned in the text.")
     assert not is_abstention("The tower was built in 1923 [1].")
+
+
+def test_sentences_are_checked_and_uncited_supported_ones_get_a_citation():
+    from assistant.citations import check_sentences
+
+    passages = ["The present stone tower was built in 1923 by the engineer Oda Ruskvik.",
+                "The bakery is best known for its cardamom knots."]
+    text, checked = check_sentences(
+        "The tower was built in 1923 by Oda Ruskvik. [1] The bakery sells cardamom knots. It is purple.", passages)
+    assert text == "The tower was built in 1923 by Oda Ruskvik. [1] The bakery sells cardamom knots. [2] It is purple."
+    assert [(c, ok) for _, c, ok in checked] == [([1], True), ([2], True), ([], False)]
+
+
+def test_a_sentence_citing_the_wrong_passage_is_unsupported():
+    from assistant.citations import check_sentences
+
+    _, checked = check_sentences("The bakery sells cardamom knots. [1]", ["The tower is 31 metres tall.", "The bakery is best known for cardamom knots."])
+    assert checked == [("The bakery sells cardamom knots. [1]", [1], False)]

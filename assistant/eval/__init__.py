@@ -1,0 +1,1 @@
+"""Evaluation: a fixed question set -> per-question rows and aggregates -> results.json and reports."""

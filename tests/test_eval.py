@@ -1,0 +1,192 @@
+"""The evaluation: scorers on hand-made cases, question-file validation, resume, compare, reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from assistant.eval import report, runner
+from assistant.eval.compare import compare
+from assistant.eval.questions import EvalInputError, Question, load_questions, select
+from assistant.eval.scoring import bootstrap_ci, contains_keyword, is_correct, retrieval_metrics
+from assistant.records import Answer, Citation, Passage, Sentence, Timings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- scorers -------------------------------------------------------------------------------
+
+def test_keywords_every_group_one_of_its_strings():
+    kw = [["capital"], ["power", "energy"]]
+    assert is_correct("Capital and energy limit it.", False, kw, "x", True)
+    assert not is_correct("Capital alone.", False, kw, "x", True)
+
+
+def test_keywords_start_on_a_word_boundary_and_allow_stems():
+    assert contains_keyword("geopolitical tensions", "geopolitic")
+    assert not contains_keyword("ageopolitical", "geopolitic")
+    assert contains_keyword("It was 1,000 trillion won.", "1,000 trillion")
+    assert contains_keyword("CUDA-X", "cuda")  # open on the right: stems match
+    assert not contains_keyword("scuda", "cuda")
+
+
+def test_yes_no_by_first_word():
+    assert is_correct("Yes, both reported it.", False, [["Yes"]], "Yes", True)
+    assert not is_correct("Both reported it, yes.", False, [["Yes"]], "Yes", True)
+    assert not is_correct("No.", False, [["Yes"]], "Yes.", True)
+    assert is_correct("no - they differ", False, [["No"]], "No", True)
+
+
+def test_abstention_both_ways():
+    assert is_correct("The documents don't say.", True, [], "The documents do not say.", False)
+    assert not is_correct("It was 5 billion.", False, [], "The documents do not say.", False)
+    assert not is_correct("The documents don't say.", True, [["Taiwan"]], "Taiwan", True)
+
+
+def test_retrieval_metrics_by_evidence_and_by_source():
+    passages = [("a.md", "nothing here"), ("b.md", "the fact  one\nis here"), ("c.md", "fact two")]
+    m = retrieval_metrics(passages, ["b.md"], ["fact one is here", "fact two", "fact three"], ks=(1, 2, 3))
+    assert (m["hits@1"], m["hits@2"], m["mrr@10"]) == (0.0, 1.0, 0.5)
+    assert m["evidence_recall@3"] == pytest.approx(2 / 3) and m["all_evidence@3"] == 0.0
+    m = retrieval_metrics(passages, ["c.md"], [], ks=(2, 3))
+    assert (m["hits@2"], m["hits@3"], m["mrr@10"], m["all_evidence@3"]) == (0.0, 1.0, 1 / 3, 1.0)
+
+
+def test_bootstrap_interval_brackets_the_mean():
+    lo, hi = bootstrap_ci([1.0] * 30 + [0.0] * 10)
+    assert lo < 0.75 < hi and 0 <= lo and hi <= 1
+    assert bootstrap_ci([1.0, 1.0]) == (1.0, 1.0)
+
+
+# --- question files ------------------------------------------------------------------------
+
+def test_bundled_question_sets_load():
+    qs = load_questions(ROOT / "eval" / "handbook.jsonl")
+    assert len(qs) >= 15 and any(not q.answerable for q in qs)
+
+
+@pytest.mark.parametrize("line, where", [
+    ('{"id": "a", "question": "q?"', "line 2: not valid JSON"),
+    ('["a"]', "line 2: expected a JSON object"),
+    ('{"id": "b", "question": "q?", "answer": "x", "keywords": [], "sources": [], "answerable": "perhaps"}', "line 2, field 'answerable'"),
+    ('{"id": "b", "question": "q?", "answer": "x", "sources": [], "answerable": true}', "line 2, field 'keywords'"),
+    ('{"id": "b", "question": "q?", "answer": "x", "keywords": [], "sources": [], "answerable": true}', "needs at least one keyword"),
+    ('{"id": "a", "question": "q?", "answer": "x", "keywords": [], "sources": [], "answerable": false}', "line 2, field 'id': duplicate"),
+])
+def test_bad_question_file_is_refused_with_line_and_field(tmp_path, line, where):
+    good = '{"id": "a", "question": "q?", "answer": "x", "keywords": [["x"]], "sources": [], "answerable": true}'
+    path = tmp_path / "q.jsonl"
+    path.write_text(good + "\n" + line + "\n")
+    with pytest.raises(EvalInputError) as err:
+        load_questions(path)
+    assert where in str(err.value) and "q.jsonl" in str(err.value)
+
+
+def test_selection_is_deterministic():
+    qs = [Question(id=str(i), question="q", answer="a", keywords=[["a"]], sources=[], answerable=True,
+                   split="dev" if i % 2 else "test") for i in range(50)]
+    assert [q.id for q in select(qs, split="test", sample=5, seed=3)] == [q.id for q in select(qs, split="test", sample=5, seed=3)]
+    assert all(q.split == "test" for q in select(qs, split="test"))
+    assert len(select(qs, limit=7)) == 7
+
+
+# --- the runner, on a fake app (fast); the real slice is in test_eval_real.py ----------------
+
+class FakeService:
+    def __init__(self, fail_at: str | None = None):
+        self.asked: list[str] = []
+        self.fail_at = fail_at
+        self.retriever = SimpleNamespace(search=lambda q, k: [Passage(source="a.md", text="Oda Ruskvik built it", score=0.9)])
+
+    def ask(self, question: str) -> Answer:
+        if question == self.fail_at:
+            raise KeyboardInterrupt
+        self.asked.append(question)
+        p = Passage(source="a.md", text="Oda Ruskvik built it", score=0.9)
+        return Answer(question=question, answer="Oda Ruskvik built it. [1]", abstained=False,
+                      citations=[Citation(n=1, source="a.md", text=p.text)], passages=[p], model="fake",
+                      timings=Timings(total_s=1.0, first_token_s=0.5, tokens_per_s=10.0),
+                      sentences=[Sentence(text="Oda Ruskvik built it. [1]", citations=[1], supported=True)])
+
+
+def fake_app(service: FakeService):
+    from tests.conftest import FakeEmbedder
+
+    settings = SimpleNamespace(model="fake", model_dump=lambda **kw: {"top_k": 4})
+    return SimpleNamespace(
+        service=service, settings=settings, embedder=FakeEmbedder(), corpus=Path("/c"),
+        manifest=SimpleNamespace(records=lambda: {}), generator=SimpleNamespace(load=lambda: None),
+    )
+
+
+def questions(n: int) -> list[Question]:
+    return [Question(id=f"q{i}", question=f"Who built tower {i}?", answer="Oda Ruskvik", keywords=[["Ruskvik"]],
+                     sources=["a.md"], answerable=True) for i in range(n)]
+
+
+def test_a_killed_run_resumes_without_repeating_finished_questions(tmp_path):
+    qs = questions(5)
+    first = FakeService(fail_at=qs[3].question)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(fake_app(first), qs, tmp_path, progress=False)
+    assert len(first.asked) == 3
+    with (tmp_path / "rows.jsonl").open("a") as f:
+        f.write('{"id": "q3", "answ')  # a row torn by a crash mid-write
+    second = FakeService()
+    rows = runner.run(fake_app(second), qs, tmp_path, progress=False)
+    assert second.asked == [qs[3].question, qs[4].question]  # nothing finished is asked again
+    assert [r["id"] for r in rows] == [q.id for q in qs] and all(r["correct"] for r in rows)
+    assert len((tmp_path / "rows.jsonl").read_text().splitlines()) == 5
+
+
+def test_a_different_run_in_the_same_folder_is_refused(tmp_path):
+    from assistant.errors import AssistantError
+
+    runner.run(fake_app(FakeService()), questions(2), tmp_path, progress=False)
+    with pytest.raises(AssistantError, match="different run"):
+        runner.run(fake_app(FakeService()), questions(3), tmp_path, progress=False)
+
+
+def _results(tmp_path: Path, name: str, correct: list[bool]) -> dict:
+    rows = []
+    for i, ok in enumerate(correct):
+        rows.append({"id": f"q{i}", "type": "t" + str(i % 2), "question": f"Q{i}?", "answerable": True, "reference": "R",
+                     "expected_sources": ["a.md"], "retrieval": retrieval_metrics([("a.md", "x")], ["a.md"], []),
+                     "retrieval_ms": 2.0, "ranked_sources": ["a.md"], "answer": "A <script>alert(1)</script>",
+                     "abstained": False, "correct": ok, "citations": [{"n": 1, "source": "a.md", "text": "<img src=http://x>"}],
+                     "passages": [], "citation_precision": 1.0, "dangling_markers": 0, "supported_sentences": 1.0,
+                     "similarity": 0.5, "timings": {"total_s": 1.0 + i, "first_token_s": 0.5, "tokens_per_s": 20.0}})
+    meta = {"n_questions": len(rows), "retrieval_only": False, "model": "m", "embedder": "e", "corpus": "/c",
+            "corpus_fingerprint": "f", "documents": 1}
+    out = tmp_path / name
+    out.mkdir()
+    return report.write(out, meta, rows)
+
+
+def test_results_json_holds_every_metric(tmp_path):
+    res = _results(tmp_path, "a", [True, False, True, True])
+    for key in ("hits@4", "hits@10", "mrr@10", "correct", "abstain_on_unanswerable", "false_abstain",
+                "citation_precision", "supported_sentences", "similarity", "first_token_s", "total_s", "tokens_per_s"):
+        assert key in res["aggregate"], key
+    assert res["aggregate"]["correct"] == 0.75 and res["intervals"]["correct"][0] <= 0.75
+    assert set(res["by_type"]) == {"t0", "t1"}
+    saved = json.loads((tmp_path / "a" / "results.json").read_text())
+    assert saved["aggregate"] == res["aggregate"] and [q["id"] for q in saved["questions"]] == ["q0", "q1", "q2", "q3"]
+    md = (tmp_path / "a" / "report.md").read_text()
+    assert "| correct | 0.750 |" in md and "## Failures (1)" in md
+    page = (tmp_path / "a" / "report.html").read_text()
+    assert "<script>" not in page and "&lt;script&gt;" in page and "<img" not in page
+
+
+def test_compare_finds_a_planted_regression(tmp_path):
+    a = _results(tmp_path, "a", [True, True, False, True])
+    b = _results(tmp_path, "b", [True, False, True, True])
+    diff = compare(a, b)
+    assert diff["regressed"] == ["q1"] and diff["improved"] == ["q2"]
+    assert diff["deltas"]["correct"] == 0.0
+    from assistant.cli import main
+
+    assert main(["eval", "compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
