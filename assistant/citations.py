@@ -71,6 +71,7 @@ def _content_words(text: str) -> set[str]:
 
 _MARKERS_ONLY = re.compile(r"\[(\d+)\]")
 SUPPORT_THRESHOLD = 0.5  # share of a sentence's content words found in a passage; provisional
+REPOINT_MARGIN = 0.2  # another passage must support a sentence this much better to take its citation
 
 
 def split_sentences(text: str) -> list[str]:
@@ -101,7 +102,15 @@ def check_sentences(text: str, passages: list[str]) -> tuple[str, list[tuple[str
     for sentence in split_sentences(text):
         cited = [int(n) for n in _MARKERS_ONLY.findall(sentence) if 1 <= int(n) <= len(passages)]
         if cited:
-            ok = max(support(sentence, passages[n - 1]) for n in cited) >= SUPPORT_THRESHOLD
+            scores = [support(sentence, p) for p in passages]
+            best = max(range(len(scores)), key=scores.__getitem__)
+            cited_score = max(scores[n - 1] for n in cited)
+            if scores[best] >= SUPPORT_THRESHOLD and scores[best] >= cited_score + REPOINT_MARGIN:
+                # the model cited the wrong passage: point the marker at the one that holds the sentence
+                sentence = _MARKERS_ONLY.sub("", sentence).rstrip() + f" [{best + 1}]"
+                sentence = re.sub(r"\s+([.!?])\s*(\[\d+\])$", r" \2\1", sentence)
+                cited, cited_score = [best + 1], scores[best]
+            ok = cited_score >= SUPPORT_THRESHOLD
         else:
             scores = [support(sentence, p) for p in passages]
             best = max(range(len(scores)), key=scores.__getitem__, default=None)

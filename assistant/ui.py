@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import ipaddress
+import re
 
 from assistant.app import App
 from assistant.errors import AssistantError, ConfigError
@@ -40,9 +41,14 @@ def render_sources(answer: Answer | None, passages=None) -> str:
         where = f"page {item.page}" if item.page else (item.heading or f"characters {item.char_start}-{item.char_end}")
         parts.append(
             f"<div class='where'><b>[{n}]</b> {html.escape(item.source)} · {html.escape(where)}</div>"
-            f"<div class='passage'>{html.escape(item.text.strip())}</div>"
+            f"<div class='passage'>{html.escape(_reflow(item.text))}</div>"
         )
     return "".join(parts) or _EMPTY_SOURCES
+
+
+def _reflow(text: str) -> str:
+    """Join the hard-wrapped lines of a paragraph; keep blank lines between paragraphs."""
+    return re.sub(r"[ \t]*(?<!\n)\n(?!\n)[ \t]*", " ", text.strip())
 
 
 def build(app: App):
@@ -97,10 +103,13 @@ def serve(app: App, block: bool = True):
     theme = gr.themes.Default(font=["system-ui", "ui-sans-serif", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     demo = build(app)
     demo.queue(default_concurrency_limit=1)
+    if block:
+        print(f"chat window: http://{s.host}:{s.port}  (Ctrl-C to stop)", flush=True)
     demo.launch(
         server_name=s.host, server_port=s.port, share=False, inbrowser=False, theme=theme, css=_CSS,
-        footer_links=[], prevent_thread_lock=not block, quiet=not block,
+        footer_links=[], prevent_thread_lock=not block, quiet=True,
     )
+    return demo
     return demo
 
 

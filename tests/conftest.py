@@ -58,3 +58,15 @@ def corpus(tmp_path: Path) -> Path:
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
+
+
+from tests.browser import browser  # noqa: E402,F401  (the shared real-browser fixture)
+
+ARTIFACTS = TESTS.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for screenshots and reports the tests leave for people to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -40,8 +40,17 @@ def test_sentences_are_checked_and_uncited_supported_ones_get_a_citation():
     assert [(c, ok) for _, c, ok in checked] == [([1], True), ([2], True), ([], False)]
 
 
-def test_a_sentence_citing_the_wrong_passage_is_unsupported():
+def test_a_cited_sentence_no_passage_supports_is_flagged():
     from assistant.citations import check_sentences
 
-    _, checked = check_sentences("The bakery sells cardamom knots. [1]", ["The tower is 31 metres tall.", "The bakery is best known for cardamom knots."])
-    assert checked == [("The bakery sells cardamom knots. [1]", [1], False)]
+    _, checked = check_sentences("The bakery sells purple bread. [1]", ["The tower is 31 metres tall.", "The bakery is best known for cardamom knots."])
+    assert checked == [("The bakery sells purple bread. [1]", [1], False)]
+
+
+def test_a_wrong_citation_is_pointed_at_the_passage_that_holds_the_sentence():
+    from assistant.citations import check_sentences
+
+    passages = ["Storms closed the harbour in 1931.", "Taiwan entered a partnership with a leading French drone company."]
+    text, checked = check_sentences("Taiwan partnered with a leading French drone company [1].", passages)
+    assert checked[0][1] == [2] and checked[0][2] is True
+    assert text == "Taiwan partnered with a leading French drone company [2]."

@@ -190,3 +190,21 @@ def test_compare_finds_a_planted_regression(tmp_path):
     from assistant.cli import main
 
     assert main(["eval", "compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+
+
+def test_html_report_renders_in_a_real_browser_with_its_plots(tmp_path, browser, artifacts):
+    _results(tmp_path, "a", [True, False, True, True])
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((tmp_path / "a" / "report.html").as_uri())
+    plots = page.locator("svg.plot")
+    assert plots.count() == 3
+    assert page.locator("svg.plot").nth(0).locator("rect.bar").count() == 2  # one bar per question type
+    assert page.locator("svg.plot").nth(0).locator("line.ci").count() == 2  # with its interval
+    assert page.locator("svg.plot").nth(2).locator("rect.bar").count() >= 1  # latency histogram
+    assert page.locator("table.failures tr").count() == 2  # header + the one failure
+    assert page.evaluate("() => document.querySelectorAll('script').length") == 0
+    assert all(u.startswith("file://") for u in requests), requests
+    page.screenshot(path=str(artifacts / "eval-report.png"), full_page=True)
+    page.close()

@@ -120,7 +120,8 @@ def html_report(results: dict) -> str:
     agg, ci = results["aggregate"], results["intervals"]
     key = "correct" if "correct" in agg else "hits@10"
     per_type = [(t, m[key]["value"], m[key]["ci95"]) for t, m in results["by_type"].items() if key in m]
-    headline = [(k, agg[k], ci[k]) for k in _HEADLINE if k in agg and agg[k] is not None and 0 <= agg[k] <= 1]
+    ratios = [k for k in _HEADLINE if not k.endswith(("_s", "_ms"))]
+    headline = [(k, agg[k], ci[k]) for k in ratios if k in agg and agg[k] is not None]
     latency_key, unit = ("total_s", "s") if "total_s" in agg else ("retrieval_ms", "ms")
     latencies = [r["timings"][latency_key] if latency_key == "total_s" else r["retrieval_ms"] for r in results["questions"]]
     rows = "".join(
@@ -139,7 +140,7 @@ def html_report(results: dict) -> str:
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}}
 svg text{{font-size:13px;font-family:system-ui,sans-serif}}</style></head><body>
 <h1>Evaluation report</h1>
-<p>{e(md_table.split('|')[0].replace('# Evaluation report', '').strip())}</p>
+<ul>{"".join(f"<li>{e(line[2:])}</li>" for line in md_table.splitlines() if line.startswith("- "))}</ul>
 <table><tr><th>metric</th><th>value</th><th>95% interval</th><th>n</th></tr>{table}</table>
 {_bars_svg(f"{key} per question type (95% interval)", per_type)}
 {_bars_svg("headline metrics (95% interval)", headline)}

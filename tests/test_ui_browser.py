@@ -1,0 +1,53 @@
+"""The chat window in a real browser (Debian chromium), with the real models and a small corpus."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+
+import pytest
+
+from assistant.app import App
+from assistant.config import load_settings
+from tests.conftest import TEST_CORPUS
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    from assistant.ui import serve
+
+    root = tmp_path_factory.mktemp("ui")
+    corpus = root / "corpus"
+    shutil.copytree(TEST_CORPUS, corpus)
+    port = _free_port()
+    app = App(load_settings(data_dir=root / "data", port=port), corpus)
+    app.ingest()
+    demo = serve(app, block=False)
+    yield f"http://127.0.0.1:{port}"
+    demo.close()
+
+
+def test_question_streams_an_answer_with_its_cited_passage(served, browser, artifacts):
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(served)
+    page.locator("#question textarea").fill("What is Mossgrove Bakery best known for?")
+    page.locator("#ask").click()
+    page.wait_for_selector("#sources h3:has-text('Sources')", timeout=240_000)
+    answer = page.locator("#chat .message").last.inner_text()
+    assert "cardamom" in answer.lower()
+    sources = page.locator("#sources")
+    assert "bakery.txt" in sources.inner_text()
+    assert "cardamom knots" in sources.locator(".passage").first.inner_text()
+    page.screenshot(path=str(artifacts / "chat.png"))
+    assert requests and all(u.startswith(served) for u in requests), [u for u in requests if not u.startswith(served)]
+    page.close()
