@@ -208,3 +208,41 @@ def test_html_report_renders_in_a_real_browser_with_its_plots(tmp_path, browser,
     assert all(u.startswith("file://") for u in requests), requests
     page.screenshot(path=str(artifacts / "eval-report.png"), full_page=True)
     page.close()
+
+
+_KILLABLE = """
+import sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from tests.test_eval import FakeService, fake_app, questions
+from assistant.eval import runner
+
+class Slow(FakeService):
+    def ask(self, q):
+        time.sleep(0.3)
+        return super().ask(q)
+
+runner.run(fake_app(Slow()), questions(40), Path({out!r}), progress=False)
+"""
+
+
+def test_a_run_killed_with_sigkill_resumes_without_repeats(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    child = subprocess.Popen([sys.executable, "-c", _KILLABLE.format(root=str(ROOT), out=str(out))])
+    rows = out / "rows.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline and (not rows.exists() or len(rows.read_text().splitlines()) < 3):
+        time.sleep(0.05)
+    child.kill()  # SIGKILL: no cleanup runs in the child
+    child.wait()
+    finished = [json.loads(line)["id"] for line in rows.read_text().splitlines() if line.endswith("}")]
+    assert 3 <= len(finished) < 40
+    service = FakeService()
+    result = runner.run(fake_app(service), questions(40), out, progress=False)
+    asked_ids = [f"q{q.split('tower ')[1].rstrip('?')}" for q in service.asked]
+    assert not set(asked_ids) & set(finished)  # nothing finished before the kill is asked again
+    assert len(asked_ids) + len(finished) == 40 and len(result) == 40
