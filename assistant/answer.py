@@ -42,7 +42,7 @@ class AnswerService:
         retrieval_s = time.perf_counter() - start
         yield AnswerEvent(kind="passages", passages=passages)
 
-        if not passages or passages[0].score < s.min_score:
+        if not passages or max(p.score for p in passages) < s.min_score:
             text = self.prompts.abstain
             yield AnswerEvent(kind="token", text=text)
             timings = Timings(retrieval_s=retrieval_s, total_s=time.perf_counter() - start)

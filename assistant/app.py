@@ -24,7 +24,8 @@ from assistant.ingest.pipeline import IngestReport, ingest
 from assistant.manifest import Manifest
 from assistant.modelfiles import embedder_path, resolve_model
 from assistant.prompts import Prompts
-from assistant.retrieve import Retriever
+from assistant.lexical import LexicalIndex
+from assistant.retrieve import RetrievalConfig, Retriever
 from assistant.store import ChromaStore, drop_collection
 
 
@@ -56,6 +57,16 @@ class App:
         return Manifest(self.settings.data_dir / "manifest.sqlite", self.collection)
 
     @cached_property
+    def lexical(self) -> LexicalIndex:
+        return LexicalIndex(self.settings.data_dir / "lexical", self.settings.data_dir / "manifest.sqlite", self.collection)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        s = self.settings
+        config = RetrievalConfig(s.retrieval, s.candidates, s.rrf_k, s.dense_weight, s.lexical_weight, s.dedupe, s.max_per_source)
+        return Retriever(self.embedder, self.store, self.lexical, config)
+
+    @cached_property
     def generator(self) -> LlamaGenerator:
         s = self.settings
         name, path = resolve_model(s.model, s.models_dir)
@@ -63,20 +74,21 @@ class App:
 
     @cached_property
     def service(self) -> AnswerService:
-        return AnswerService(
-            Retriever(self.embedder, self.store), self.generator, Prompts(self.settings.prompts_dir), self.settings
-        )
+        return AnswerService(self.retriever, self.generator, Prompts(self.settings.prompts_dir), self.settings)
 
     def ingest(self, progress: bool = False, rebuild: bool = False) -> IngestReport:
         if rebuild:
             self._drop()
         s = self.settings
-        return ingest(self.corpus, self.store, self.manifest, self.embedder, s.chunk_size, s.chunk_overlap, progress)
+        return ingest(
+            self.corpus, self.store, self.manifest, self.embedder, s.chunk_size, s.chunk_overlap, progress, self.lexical
+        )
 
     def _drop(self) -> None:
         """Delete this collection and its manifest, whatever embedder built it."""
         drop_collection(self.settings.data_dir / "chroma", self.collection)
         self.manifest.clear()
+        self.lexical.clear()
         self.__dict__.pop("store", None)
 
     def status(self) -> dict:

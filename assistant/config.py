@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     chunk_size: int = Field(200, ge=32, le=256, description="Chunk size in embedder word pieces (32 to 256; the embedder reads at most 256).")
     chunk_overlap: int = Field(40, ge=0, le=128, description="Overlap between neighbouring chunks, in word pieces (0 to 128, below chunk_size).")
     top_k: int = Field(4, ge=1, le=50, description="Passages given to the model per question (1 to 50).")
+    retrieval: Literal["hybrid", "dense", "lexical"] = Field(
+        "hybrid", description="Retrieval mode: 'hybrid' (dense + BM25 fused), 'dense' or 'lexical'."
+    )
+    candidates: int = Field(30, ge=1, le=1000, description="Candidates taken from each retriever before fusion (1 to 1000).")
+    rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant: higher flattens rank differences (1 to 1000).")
+    dense_weight: float = Field(1.0, ge=0.0, le=10.0, description="Weight of the dense ranking in fusion (0 to 10).")
+    lexical_weight: float = Field(1.0, ge=0.0, le=10.0, description="Weight of the BM25 ranking in fusion (0 to 10).")
+    dedupe: bool = Field(True, description="Drop passages that mostly overlap a better-ranked passage of the same document.")
+    max_per_source: int = Field(0, ge=0, le=50, description="Most passages per document before other documents get a turn (0 = no limit).")
     min_score: float = Field(
         0.15, ge=-1.0, le=1.0,
         description="Abstain without asking the model when the best passage's cosine similarity is below this "

@@ -46,6 +46,7 @@ class Passage(BaseModel):
     char_start: int = 0
     char_end: int = 0
     page: int | None = None
+    rank_score: float | None = Field(default=None, description="the fused ranking score that set the order")
 
 
 class Citation(BaseModel):

@@ -1,21 +1,87 @@
-"""Retrieval: question -> ranked passages. Dense search over the store for now.
+"""Retrieval: question -> ranked passages (dense, lexical, or both fused).
 
-Hybrid lexical search, fusion and reranking come with the retrieval work; the
-interface (`search(question, k) -> list[Passage]`, best first) stays.
+- dense: nearest chunks by embedding (Chroma, cosine);
+- lexical: BM25 over stemmed tokens (lexical.py), which finds rare exact terms;
+- hybrid: both candidate lists fused by weighted reciprocal rank,
+  score(c) = sum over lists of weight / (rrf_k + rank);
+then chunks that overlap a better-ranked chunk of the same document are
+dropped, and (if max_per_source > 0) a document's extra chunks move behind
+the other documents' so several documents reach the model.
+
+Every passage's `score` is its cosine similarity to the question (lexical-only
+hits are scored from their stored embedding), so the abstain threshold means
+the same in every mode; `rank_score` is the fused score that set the order.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from assistant.embed import Embedder
+from assistant.lexical import LexicalIndex
 from assistant.records import Passage
 from assistant.store import ChromaStore
 
 
+@dataclass(frozen=True)
+class RetrievalConfig:
+    mode: str = "hybrid"  # "hybrid", "dense" or "lexical"
+    candidates: int = 30
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    dedupe: bool = True
+    max_per_source: int = 0
+
+
 class Retriever:
-    def __init__(self, embedder: Embedder, store: ChromaStore):
+    def __init__(self, embedder: Embedder, store: ChromaStore, lexical: LexicalIndex | None = None,
+                 config: RetrievalConfig = RetrievalConfig()):
         self.embedder = embedder
         self.store = store
+        self.lexical = lexical
+        self.config = config
 
     def search(self, question: str, k: int) -> list[Passage]:
+        c = self.config
         [vector] = self.embedder.embed([question])
-        return self.store.query(vector, k)
+        n = max(k, c.candidates)
+        dense = self.store.query(vector, n) if c.mode != "lexical" else []
+        lexical = self.lexical.search(question, n) if c.mode != "dense" and self.lexical is not None else []
+        passages = dict(dense)
+        passages.update(self.store.get([cid for cid, _ in lexical if cid not in passages], vector))
+        fused: dict[str, float] = {}
+        for weight, ranked in ((c.dense_weight, [cid for cid, _ in dense]), (c.lexical_weight, [cid for cid, _ in lexical])):
+            for rank, cid in enumerate(ranked, 1):
+                if cid in passages:
+                    fused[cid] = fused.get(cid, 0.0) + weight / (c.rrf_k + rank)
+        order = sorted(fused, key=fused.__getitem__, reverse=True)
+        ranked = [passages[cid].model_copy(update={"rank_score": round(fused[cid], 6)}) for cid in order]
+        if c.dedupe:
+            ranked = _drop_overlaps(ranked)
+        if c.max_per_source > 0:
+            ranked = _spread(ranked, c.max_per_source)
+        return ranked[:k]
+
+
+def _drop_overlaps(ranked: list[Passage]) -> list[Passage]:
+    kept: list[Passage] = []
+    for p in ranked:
+        if not any(q.source == p.source and p.char_start < q.char_end and q.char_start < p.char_end
+                   and _overlap(p, q) > 0.5 for q in kept):
+            kept.append(p)
+    return kept
+
+
+def _overlap(a: Passage, b: Passage) -> float:
+    shared = min(a.char_end, b.char_end) - max(a.char_start, b.char_start)
+    return shared / max(1, min(a.char_end - a.char_start, b.char_end - b.char_start))
+
+
+def _spread(ranked: list[Passage], per_source: int) -> list[Passage]:
+    counts: dict[str, int] = {}
+    first, later = [], []
+    for p in ranked:
+        counts[p.source] = counts.get(p.source, 0) + 1
+        (first if counts[p.source] <= per_source else later).append(p)
+    return first + later

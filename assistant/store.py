@@ -70,27 +70,50 @@ class ChromaStore:
     def delete_source(self, source: str) -> None:
         self._col.delete(where={"source": source})
 
-    def query(self, vector: list[float], k: int) -> list[Passage]:
+    def query(self, vector: list[float], k: int) -> list[tuple[str, Passage]]:
+        """(chunk id, passage) of the k nearest chunks, best first; score is the cosine similarity."""
         if self._col.count() == 0:
             return []
         res = self._col.query(
             query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]
         )
         return [
-            Passage(
-                source=meta["source"],
-                text=text,
-                score=round(1.0 - float(dist), 4),
-                title=meta.get("title", ""),
-                heading=meta.get("heading", ""),
-                index=int(meta.get("index", 0)),
-                char_start=int(meta.get("char_start", 0)),
-                char_end=int(meta.get("char_end", 0)),
-                page=meta.get("page"),
-            )
-            for text, meta, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0])
+            (cid, _passage(text, meta, 1.0 - float(dist)))
+            for cid, text, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
         ]
 
+    def get(self, ids: list[str], vector: list[float]) -> dict[str, Passage]:
+        """Passages by chunk id, scored by cosine similarity to `vector` (missing ids are left out)."""
+        if not ids:
+            return {}
+        res = self._col.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        return {
+            cid: _passage(text, meta, sum(a * b for a, b in zip(vector, emb)))
+            for cid, text, meta, emb in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"])
+        }
+
+    def all_chunks(self, batch: int = 2000):
+        """Every stored chunk as (id, source, title, heading, text), in batches (for index backfills)."""
+        total = self._col.count()
+        for offset in range(0, total, batch):
+            res = self._col.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            for cid, text, meta in zip(res["ids"], res["documents"], res["metadatas"]):
+                yield cid, meta["source"], meta.get("title", ""), meta.get("heading", ""), text
+
+
+
+def _passage(text: str, meta: dict, score: float) -> Passage:
+    return Passage(
+        source=meta["source"],
+        text=text,
+        score=round(float(score), 4),
+        title=meta.get("title", ""),
+        heading=meta.get("heading", ""),
+        index=int(meta.get("index", 0)),
+        char_start=int(meta.get("char_start", 0)),
+        char_end=int(meta.get("char_end", 0)),
+        page=meta.get("page"),
+    )
 
 
 def drop_collection(path: Path, collection: str) -> None:

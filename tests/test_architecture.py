@@ -10,7 +10,7 @@ PKG = Path(__file__).resolve().parent.parent / "assistant"
 LAYERS = {
     "errors": 0, "records": 0, "offline": 0,
     "config": 1, "gguf": 1, "citations": 1,
-    "embed": 2, "store": 2, "manifest": 2, "modelfiles": 2, "prompts": 2, "generate": 2,
+    "embed": 2, "store": 2, "manifest": 2, "lexical": 2, "modelfiles": 2, "prompts": 2, "generate": 2,
     "ingest.loaders": 3, "ingest.chunking": 3, "retrieve": 3,
     "ingest.pipeline": 4, "answer": 4,
     "eval.questions": 1, "eval.scoring": 1, "eval.aggregate": 2, "eval.report": 3, "eval.compare": 2,
@@ -19,7 +19,7 @@ LAYERS = {
     "ui": 6,
     "cli": 7,  # the command line dispatches to every entry point, the chat window included
 }
-HEAVY = {"chromadb": "store", "sentence_transformers": "embed", "llama_cpp": "generate", "gradio": "ui", "torch": "embed", "tokenizers": "embed"}
+HEAVY = {"bm25s": "lexical", "Stemmer": "lexical", "chromadb": "store", "sentence_transformers": "embed", "llama_cpp": "generate", "gradio": "ui", "torch": "embed", "tokenizers": "embed"}
 
 
 def modules():

@@ -19,6 +19,7 @@ from assistant.embed import Embedder
 from assistant.errors import IngestError
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loaders import is_supported, load, relative_source
+from assistant.lexical import LexicalIndex
 from assistant.manifest import Manifest
 from assistant.records import Chunk, Document
 from assistant.store import ChromaStore
@@ -59,7 +60,7 @@ def scan(corpus: Path) -> list[Path]:
 
 def ingest(
     corpus: Path, store: ChromaStore, manifest: Manifest, embedder: Embedder,
-    chunk_size: int, chunk_overlap: int, progress: bool = False,
+    chunk_size: int, chunk_overlap: int, progress: bool = False, lexical: LexicalIndex | None = None,
 ) -> IngestReport:
     start = time.perf_counter()
     report = IngestReport()
@@ -85,8 +86,12 @@ def ingest(
 
     for source in sorted(set(known) - seen):
         store.delete_source(source)
+        if lexical is not None:
+            lexical.delete_source(source)
         manifest.remove(source)
         report.removed.append(source)
+    if lexical is not None and lexical.count() == 0 and store.count() > 0:
+        _backfill(store, lexical)  # a collection built before the lexical index existed
 
     bar = _progress(len(todo), progress)
     group: list[tuple[Document, list[Chunk]]] = []
@@ -100,28 +105,44 @@ def ingest(
             continue
         group.append((doc, chunks))
         if sum(len(c) for _, c in group) >= _EMBED_GROUP:
-            _write(group, store, manifest, embedder, known, report)
+            _write(group, store, manifest, embedder, known, report, lexical)
             bar.update(len(group))
             group = []
     if group:
-        _write(group, store, manifest, embedder, known, report)
+        _write(group, store, manifest, embedder, known, report, lexical)
         bar.update(len(group))
     bar.close()
+    if lexical is not None and lexical.dirty():
+        lexical.rebuild()
     report.seconds = time.perf_counter() - start
     return report
 
 
-def _write(group, store: ChromaStore, manifest: Manifest, embedder: Embedder, known, report: IngestReport) -> None:
+def _write(group, store: ChromaStore, manifest: Manifest, embedder: Embedder, known, report: IngestReport,
+           lexical: LexicalIndex | None) -> None:
     texts = [c.text for _, chunks in group for c in chunks]
     vectors = embedder.embed(texts)
     offset = 0
     for doc, chunks in group:
         manifest.mark_pending(doc.source, doc.content_hash)
         store.replace_source(doc.source, chunks, vectors[offset : offset + len(chunks)])
+        if lexical is not None:
+            lexical.replace_source(doc.source, chunks)
         offset += len(chunks)
         manifest.mark_done(doc.source, doc.content_hash, len(chunks))
         (report.updated if doc.source in known else report.added).append(doc.source)
         report.chunks_written += len(chunks)
+
+
+def _backfill(store: ChromaStore, lexical: LexicalIndex) -> None:
+    by_source: dict[str, list[Chunk]] = {}
+    for cid, source, title, heading, text in store.all_chunks():
+        by_source.setdefault(source, []).append(
+            Chunk(id=cid, source=source, title=title, heading=heading, text=text, index=0,
+                  char_start=0, char_end=0, content_hash="")
+        )
+    for source, chunks in by_source.items():
+        lexical.replace_source(source, chunks)
 
 
 class _NoBar:

@@ -1,0 +1,141 @@
+"""The lexical index (BM25): the only module that imports bm25s and PyStemmer.
+
+Dense embeddings miss rare exact terms (names, codes, figures); BM25 finds them.
+Each chunk's stemmed tokens (title, heading path and text) are kept in SQLite
+beside the manifest and updated per file, like the vector store. After an
+ingest that changed anything, the BM25 matrix is rebuilt from the stored
+tokens (no file is re-read; about 0.5 s per 10k chunks) and saved; queries
+load it once and reload only when a later ingest saved a newer one. A `dirty`
+flag survives crashes, so an interrupted ingest still gets its rebuild.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+from assistant.records import Chunk
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+class Tokenizer:
+    def __init__(self):
+        import Stemmer  # lazy: C extension
+        from bm25s.stopwords import STOPWORDS_EN
+
+        self._stem = Stemmer.Stemmer("english").stemWords
+        self._stop = set(STOPWORDS_EN)
+
+    def __call__(self, text: str) -> list[str]:
+        return self._stem([t for t in _TOKEN.findall(text.lower()) if t not in self._stop])
+
+
+def chunk_text(chunk: Chunk) -> str:
+    """What the lexical index reads of a chunk: its title and heading path, then its text."""
+    return " ".join(x for x in (chunk.title, chunk.heading, chunk.text) if x)
+
+
+class LexicalIndex:
+    def __init__(self, folder: Path, db_path: Path, collection: str):
+        self.folder = folder / collection
+        self.collection = collection
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(db_path, timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        with self._db:
+            self._db.execute("CREATE TABLE IF NOT EXISTS lexical (collection TEXT, chunk_id TEXT, source TEXT, "
+                             "tokens TEXT, PRIMARY KEY (collection, chunk_id))")
+            self._db.execute("CREATE TABLE IF NOT EXISTS lexical_state (collection TEXT PRIMARY KEY, dirty INTEGER)")
+        self._tokenize: Tokenizer | None = None
+        self._bm25 = None
+        self._ids: list[str] = []
+        self._loaded_stamp: str | None = None
+
+    def tokenize(self, text: str) -> list[str]:
+        if self._tokenize is None:
+            self._tokenize = Tokenizer()
+        return self._tokenize(text)
+
+    # --- writes (ingest) ---------------------------------------------------------------------
+
+    def replace_source(self, source: str, chunks: list[Chunk]) -> None:
+        rows = [(self.collection, c.id, source, " ".join(self.tokenize(chunk_text(c)))) for c in chunks]
+        with self._db:
+            self._db.execute("DELETE FROM lexical WHERE collection=? AND source=?", (self.collection, source))
+            self._db.executemany("INSERT OR REPLACE INTO lexical VALUES (?, ?, ?, ?)", rows)
+            self._mark_dirty()
+
+    def delete_source(self, source: str) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM lexical WHERE collection=? AND source=?", (self.collection, source))
+            self._mark_dirty()
+
+    def clear(self) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM lexical WHERE collection=?", (self.collection,))
+            self._mark_dirty()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM lexical WHERE collection=?", (self.collection,)).fetchone()[0]
+
+    def dirty(self) -> bool:
+        row = self._db.execute("SELECT dirty FROM lexical_state WHERE collection=?", (self.collection,)).fetchone()
+        return bool(row and row[0]) or not (self.folder / "ids.json").exists()
+
+    def rebuild(self) -> None:
+        """Rebuild the BM25 matrix from the stored tokens and save it (atomically replaced)."""
+        import bm25s  # lazy: only at ingest and query time
+
+        rows = self._db.execute(
+            "SELECT chunk_id, tokens FROM lexical WHERE collection=? ORDER BY chunk_id", (self.collection,)
+        ).fetchall()
+        staging = self.folder.with_name(self.folder.name + ".new")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        if rows:
+            bm25 = bm25s.BM25()
+            bm25.index([t.split() or ["\u2205"] for _, t in rows], show_progress=False)
+            bm25.save(str(staging), show_progress=False)
+        (staging / "ids.json").write_text(json.dumps({"stamp": f"{time.time_ns()}", "ids": [r[0] for r in rows]}))
+        old = self.folder.with_name(self.folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.folder.exists():
+            self.folder.rename(old)
+        staging.rename(self.folder)
+        shutil.rmtree(old, ignore_errors=True)
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO lexical_state VALUES (?, 0)", (self.collection,))
+
+    def _mark_dirty(self) -> None:
+        self._db.execute("INSERT OR REPLACE INTO lexical_state VALUES (?, 1)", (self.collection,))
+
+    # --- reads (queries) ---------------------------------------------------------------------
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) of the best k chunks with a positive score, best first."""
+        self._load()
+        tokens = self.tokenize(query)
+        if self._bm25 is None or not self._ids or not tokens:
+            return []
+        docs, scores = self._bm25.retrieve([tokens], k=min(k, len(self._ids)), show_progress=False, n_threads=1)
+        return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+    def _load(self) -> None:
+        meta_path = self.folder / "ids.json"
+        if not meta_path.exists():
+            self._bm25, self._ids, self._loaded_stamp = None, [], None
+            return
+        meta = json.loads(meta_path.read_text())
+        if meta["stamp"] == self._loaded_stamp:
+            return
+        import bm25s
+
+        self._ids = meta["ids"]
+        self._bm25 = bm25s.BM25.load(str(self.folder), show_progress=False) if self._ids else None
+        self._loaded_stamp = meta["stamp"]

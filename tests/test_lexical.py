@@ -1,0 +1,82 @@
+"""The BM25 index: kept in step with the store, persisted, and finding what dense search misses."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from assistant.app import App
+from assistant.config import load_settings
+from assistant.ingest.pipeline import ingest
+from assistant.lexical import LexicalIndex
+from assistant.manifest import Manifest
+from assistant.store import ChromaStore
+
+
+def parts(data, embedder, collection="lex1"):
+    return (ChromaStore(data / "chroma", collection, embedder.id, embedder.dimension),
+            Manifest(data / "manifest.sqlite", collection),
+            LexicalIndex(data / "lexical", data / "manifest.sqlite", collection))
+
+
+def run(corpus, data, embedder):
+    store, manifest, lexical = parts(data, embedder)
+    return ingest(corpus, store, manifest, embedder, 60, 10, lexical=lexical), lexical
+
+
+def test_index_survives_restart_and_follows_changes_and_deletions(corpus, tmp_path, fake_embedder):
+    data = tmp_path / "data"
+    _, lexical = run(corpus, data, fake_embedder)
+    hits = lexical.search("cardamom knots", 3)
+    assert hits and hits[0][0].split("-")[0] == hits[0][0].split("-")[0]
+    fresh = LexicalIndex(data / "lexical", data / "manifest.sqlite", "lex1")  # a new process, say
+    top = fresh.search("Gravenstein apple", 1)[0][0]
+    store, _, _ = parts(data, fake_embedder)
+    assert store.get([top], [0.0] * fake_embedder.dimension)[top].source == "notes/orchard.md"
+
+    (corpus / "notes" / "orchard.md").unlink()
+    (corpus / "bakery.txt").write_text("Mossgrove Bakery now sells rye crispbread.\n")
+    run(corpus, data, fake_embedder)
+    fresh = LexicalIndex(data / "lexical", data / "manifest.sqlite", "lex1")
+    assert fresh.search("Gravenstein apple", 5) == []
+    assert fresh.search("cardamom", 5) == []
+    assert len(fresh.search("rye crispbread", 5)) == 1
+
+
+def test_an_interrupted_rebuild_is_redone(corpus, tmp_path, fake_embedder):
+    data = tmp_path / "data"
+    _, lexical = run(corpus, data, fake_embedder)
+    lexical.delete_source("bakery.txt")  # a change whose rebuild never ran (a crash)
+    assert lexical.dirty()
+    report, lexical = run(corpus, data, fake_embedder)
+    assert report.updated == [] and not lexical.dirty()
+    assert lexical.search("cardamom", 3) == []  # the pending change was applied by the rebuild
+
+
+def test_backfill_of_a_collection_built_without_a_lexical_index(corpus, tmp_path, fake_embedder):
+    data = tmp_path / "data"
+    store, manifest, _ = parts(data, fake_embedder)
+    ingest(corpus, store, manifest, fake_embedder, 60, 10)  # no lexical index, as before it existed
+    _, lexical = run(corpus, data, fake_embedder)
+    assert lexical.count() == store.count() and lexical.search("lighthouse keeper", 1)
+
+
+@pytest.mark.slow
+def test_hybrid_finds_an_exact_rare_term_that_dense_search_misses(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    depots = ["northern", "southern", "eastern", "western", "river", "hill", "bay", "old", "new"]
+    for i, depot in enumerate(depots, 1):  # nine logs, alike but for a part code and a depot
+        (corpus / f"log{i}.txt").write_text(
+            f"Crane maintenance log {i}.\n\nThe hydraulic pump of the harbour crane was replaced with spare "
+            f"part QX-55{10 + i} from the {depot} depot. Inspectors greased the cables.\n"
+        )
+    question = "Which depot supplied spare part QX-5517?"
+    ranked = {}
+    for mode in ("dense", "hybrid"):
+        app = App(load_settings(data_dir=tmp_path / "data", retrieval=mode), corpus)
+        app.ingest()
+        ranked[mode] = [p.source for p in app.retriever.search(question, 3)]
+    assert ranked["dense"][0] != "log7.txt", ranked  # word pieces blur QX-5517 and its neighbours
+    assert ranked["hybrid"][0] == "log7.txt", ranked  # BM25 matches the exact code
