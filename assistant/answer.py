@@ -79,7 +79,7 @@ class AnswerService:
                     text, cited = f"{text} [{best}]", [best]
             citations = [_citation(n, passages[n - 1]) for n in cited]
             record = self._record(question, text, False, citations, passages, timings)
-            record.sentences = [Sentence(text=s, citations=ns, supported=ok) for s, ns, ok in checked]
+            record.sentences = [Sentence(text=sent, citations=ns, supported=ok) for sent, ns, ok in checked]
             record.dangling_markers = dropped
         yield AnswerEvent(kind="answer", answer=record)
 
