@@ -131,15 +131,7 @@ def _read_rows(path: Path) -> dict[str, dict]:
     return rows
 
 
-class _NoBar:
-    def update(self, n: int) -> None: ...
-
-    def close(self) -> None: ...
-
-
 def _bar(total: int, initial: int, enabled: bool):
-    if not enabled:
-        return _NoBar()
-    from tqdm import tqdm  # lazy: only when a bar is shown
+    from tqdm import tqdm  # a disabled bar is a no-op with the same interface
 
-    return tqdm(total=total, initial=initial, unit="q", desc="eval", dynamic_ncols=True)
+    return tqdm(total=total, initial=initial, unit="q", desc="eval", dynamic_ncols=True, disable=not enabled)

@@ -145,15 +145,7 @@ def _backfill(store: ChromaStore, lexical: LexicalIndex) -> None:
         lexical.replace_source(source, chunks)
 
 
-class _NoBar:
-    def update(self, n: int) -> None: ...
-
-    def close(self) -> None: ...
-
-
 def _progress(total: int, enabled: bool):
-    if not enabled or total == 0:
-        return _NoBar()
-    from tqdm import tqdm  # lazy: only when a bar is shown
+    from tqdm import tqdm  # a disabled bar is a no-op with the same interface
 
-    return tqdm(total=total, unit="file", desc="ingesting", leave=False)
+    return tqdm(total=total, unit="file", desc="ingesting", leave=False, disable=not enabled or total == 0)
