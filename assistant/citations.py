@@ -101,9 +101,9 @@ def check_sentences(text: str, passages: list[str]) -> tuple[str, list[tuple[str
     checked = []
     for sentence in split_sentences(text):
         cited = [int(n) for n in _MARKERS_ONLY.findall(sentence) if 1 <= int(n) <= len(passages)]
+        scores = [support(sentence, p) for p in passages]
+        best = max(range(len(scores)), key=scores.__getitem__, default=None)
         if cited:
-            scores = [support(sentence, p) for p in passages]
-            best = max(range(len(scores)), key=scores.__getitem__)
             cited_score = max(scores[n - 1] for n in cited)
             if scores[best] >= SUPPORT_THRESHOLD and scores[best] >= cited_score + REPOINT_MARGIN:
                 # the model cited the wrong passage: point the marker at the one that holds the sentence
@@ -112,8 +112,6 @@ def check_sentences(text: str, passages: list[str]) -> tuple[str, list[tuple[str
                 cited, cited_score = [best + 1], scores[best]
             ok = cited_score >= SUPPORT_THRESHOLD
         else:
-            scores = [support(sentence, p) for p in passages]
-            best = max(range(len(scores)), key=scores.__getitem__, default=None)
             ok = best is not None and scores[best] >= SUPPORT_THRESHOLD
             if ok:
                 cited = [best + 1]
