@@ -89,7 +89,8 @@ class App:
         drop_collection(self.settings.data_dir / "chroma", self.collection)
         self.manifest.clear()
         self.lexical.clear()
-        self.__dict__.pop("store", None)
+        for part in ("store", "retriever", "service"):  # every cached part that holds the dropped store
+            self.__dict__.pop(part, None)
 
     def status(self) -> dict:
         records = self.manifest.records()

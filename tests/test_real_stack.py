@@ -158,3 +158,13 @@ def test_non_loopback_bind_is_refused(env):
     settings, corpus, _ = env
     with pytest.raises(ConfigError, match="host"):
         serve(App(load_settings(data_dir=settings.data_dir, host="0.0.0.0"), corpus), block=False)
+
+
+def test_rebuild_in_a_running_app_serves_the_new_collection(env, tmp_path):
+    _, corpus, _ = env
+    app = App(load_settings(data_dir=tmp_path / "d"), corpus)
+    app.ingest()
+    assert app.retriever.search("cardamom knots", 1)[0].source == "bakery.txt"  # caches the retriever
+    app.ingest(rebuild=True)
+    assert app.retriever.store is app.store and app.service.retriever is app.retriever
+    assert app.retriever.search("cardamom knots", 1)[0].source == "bakery.txt"
