@@ -47,13 +47,19 @@ def _failures(results: dict) -> list[dict]:
     return [r for r in results["questions"] if r.get("correct") is False]
 
 
+def _summary(run: dict) -> list[str]:
+    """What was evaluated, one line each (both reports show these)."""
+    return [
+        f"questions: {run['n_questions']} ({'retrieval only' if run['retrieval_only'] else 'answers and retrieval'})",
+        f"model: {run['model']}; embedder: {run['embedder']}",
+        f"corpus: {run['corpus']} ({run['documents']} documents, fingerprint {run['corpus_fingerprint']})",
+    ]
+
+
 def markdown(results: dict) -> str:
-    run, agg, ci, n = results["run"], results["aggregate"], results["intervals"], results["counts"]
+    agg, ci, n = results["aggregate"], results["intervals"], results["counts"]
     lines = [
-        "# Evaluation report", "",
-        f"- questions: {run['n_questions']} ({'retrieval only' if run['retrieval_only'] else 'answers and retrieval'})",
-        f"- model: {run['model']}; embedder: {run['embedder']}",
-        f"- corpus: {run['corpus']} ({run['documents']} documents, fingerprint {run['corpus_fingerprint']})", "",
+        "# Evaluation report", "", *(f"- {line}" for line in _summary(results["run"])), "",
         "| metric | value | 95% interval | n |", "|---|---|---|---|",
     ]
     for key in _HEADLINE:
@@ -116,7 +122,6 @@ def _histogram_svg(title: str, values: list[float], unit: str) -> str:
 
 def html_report(results: dict) -> str:
     e = html.escape
-    md_table = markdown(results).split("\n## ")[0]
     agg, ci = results["aggregate"], results["intervals"]
     key = "correct" if "correct" in agg else "hits@10"
     per_type = [(t, m[key]["value"], m[key]["ci95"]) for t, m in results["by_type"].items() if key in m]
@@ -140,7 +145,7 @@ def html_report(results: dict) -> str:
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}}
 svg text{{font-size:13px;font-family:system-ui,sans-serif}}</style></head><body>
 <h1>Evaluation report</h1>
-<ul>{"".join(f"<li>{e(line[2:])}</li>" for line in md_table.splitlines() if line.startswith("- "))}</ul>
+<ul>{"".join(f"<li>{e(line)}</li>" for line in _summary(results["run"]))}</ul>
 <table><tr><th>metric</th><th>value</th><th>95% interval</th><th>n</th></tr>{table}</table>
 {_bars_svg(f"{key} per question type (95% interval)", per_type)}
 {_bars_svg("headline metrics (95% interval)", headline)}
