@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,13 @@ import assistant  # noqa: F401  (applies the offline switches before any heavy i
 
 TESTS = Path(__file__).resolve().parent
 TEST_CORPUS = TESTS / "data" / "corpus"
+
+
+def free_port() -> int:
+    """A free TCP port on loopback, for servers the tests start."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class WordCounter:

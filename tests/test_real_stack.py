@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 
 import pytest
 
@@ -15,7 +14,7 @@ from assistant.cli import main
 from assistant.config import load_settings
 from assistant.errors import EmbedderMismatch
 from assistant.modelfiles import embedder_path
-from tests.conftest import TEST_CORPUS
+from tests.conftest import TEST_CORPUS, free_port
 from tests.netguard import no_egress
 
 pytestmark = pytest.mark.slow
@@ -125,19 +124,13 @@ def test_embedder_mismatch_is_refused_and_rebuild_works(env, tmp_path, capsys, m
     assert rebuilt.status()["embedder"] == "local:minilm-copy" and rebuilt.store.count() > 0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_chat_server_answers_on_loopback_only(env):
     from gradio_client import Client
 
     from assistant.ui import serve
 
     settings, corpus, _ = env
-    port = _free_port()
+    port = free_port()
     app = App(load_settings(data_dir=settings.data_dir, port=port), corpus)
     with no_egress() as attempts:
         demo = serve(app, block=False)

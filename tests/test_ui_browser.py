@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import socket
 
 import pytest
 
 from assistant.app import App
 from assistant.config import load_settings
-from tests.conftest import TEST_CORPUS
+from tests.conftest import TEST_CORPUS, free_port
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +20,7 @@ def served(tmp_path_factory):
     root = tmp_path_factory.mktemp("ui")
     corpus = root / "corpus"
     shutil.copytree(TEST_CORPUS, corpus)
-    port = _free_port()
+    port = free_port()
     app = App(load_settings(data_dir=root / "data", port=port), corpus)
     app.ingest()
     demo = serve(app, block=False)
