@@ -1,25 +1,41 @@
 """The answer service: question -> retrieved passages -> prompt -> streamed, cited answer.
 
-One service serves the CLI and the chat window (and later the eval and API).
-`stream()` yields AnswerEvents: first the passages, then text pieces as the
-model writes them, last the full Answer record (citations checked in code,
-timings). `ask()` runs the same path and returns only the record.
+One service serves the CLI, the chat window and the eval. `stream()` yields
+AnswerEvents in this order:
+  'rewrite'  (follow-ups only) the standalone question retrieval will use;
+  'passages' the passages the model will read (after the context budget);
+  'token'    pieces of text as the model writes them;
+  'answer'   the full record: citations checked in code, spans, timings.
+`ask()` runs the same path and returns only the record.
 
-When the best passage scores below `min_score`, the model is not asked at all:
-the answer is the fixed abstain sentence, with the closest passages attached.
+The assistant abstains, answering the fixed abstain sentence with the closest
+passages attached, when
+  - the best passage's cosine similarity is below `min_score` (the model is not asked),
+  - the model says the documents do not hold the answer, or
+  - `abstain_unsupported` is on and no sentence of the answer is supported by
+    the passage it cites.
+
+A `stop` event, set from another thread (the UI's stop button), ends the
+generation at the next token; the record keeps what was written, marked stopped.
+The model's own lock (generate.py) makes requests take turns.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 
-from assistant.citations import best_overlap, check_sentences, is_abstention, resolve
+from assistant.budget import MESSAGE_OVERHEAD, fit
+from assistant.citations import best_overlap, best_span, check_sentences, is_abstention, resolve
 from assistant.config import Settings
 from assistant.generate import Generator
 from assistant.prompts import Prompts
-from assistant.records import Answer, AnswerEvent, Citation, Passage, Sentence, Timings
+from assistant.records import Answer, AnswerEvent, Citation, Passage, Sentence, Timings, Turn
 from assistant.retrieve import Retriever
+
+REWRITE_TOKENS = 64  # a standalone question is short
 
 
 class AnswerService:
@@ -29,69 +45,111 @@ class AnswerService:
         self.prompts = prompts
         self.settings = settings
 
-    def ask(self, question: str) -> Answer:
-        for event in self.stream(question):
+    def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
+        for event in self.stream(question, history):
             if event.answer is not None:
                 return event.answer
         raise AssertionError("stream() ended without an answer")  # pragma: no cover
 
-    def stream(self, question: str) -> Iterator[AnswerEvent]:
+    def stream(
+        self, question: str, history: list[Turn] | None = None, stop: threading.Event | None = None
+    ) -> Iterator[AnswerEvent]:
         s = self.settings
         start = time.perf_counter()
-        passages = self.retriever.search(question, s.top_k)
-        retrieval_s = time.perf_counter() - start
-        yield AnswerEvent(kind="passages", passages=passages)
+        timings = Timings()
+        standalone = None
+        if history and s.rewrite_followups:
+            standalone = self.rewrite(question, history)
+            timings.rewrite_s = time.perf_counter() - start
+            yield AnswerEvent(kind="rewrite", text=standalone)
+        query = standalone or question
 
-        if not passages or max(p.score for p in passages) < s.min_score:
-            text = self.prompts.abstain
-            yield AnswerEvent(kind="token", text=text)
-            timings = Timings(retrieval_s=retrieval_s, total_s=time.perf_counter() - start)
-            yield AnswerEvent(kind="answer", answer=self._record(question, text, True, [], passages, timings))
+        retrieved = self.retriever.search(query, s.top_k)
+        timings.retrieval_s = time.perf_counter() - start - timings.rewrite_s
+        base = {"question": question, "standalone_question": standalone, "model": self.generator.name}
+
+        if not retrieved or max(p.score for p in retrieved) < s.min_score:
+            yield AnswerEvent(kind="passages", passages=retrieved)
+            yield AnswerEvent(kind="token", text=self.prompts.abstain)
+            yield from self._abstain(base, retrieved, "weak_evidence", timings, start)
             return
 
+        messages, used, left_out, prompt_tokens = self._fit(query, retrieved)
+        yield AnswerEvent(kind="passages", passages=used)
+        timings.prompt_tokens = prompt_tokens
         pieces: list[str] = []
-        first_token_s = None
-        messages = self.prompts.messages(question, passages)
-        for piece in self.generator.stream(messages, s.max_tokens, s.temperature, s.seed):
-            if first_token_s is None:
-                first_token_s = time.perf_counter() - start
-            pieces.append(piece)
-            yield AnswerEvent(kind="token", text=piece)
-        total_s = time.perf_counter() - start
-        generating = total_s - (first_token_s or total_s)
-        timings = Timings(
-            retrieval_s=retrieval_s, first_token_s=first_token_s, total_s=total_s,
-            tokens_per_s=(len(pieces) - 1) / generating if len(pieces) > 1 and generating > 0 else None,
-            completion_tokens=len(pieces),
-            prompt_tokens=sum(self.generator.count_tokens(m["content"]) for m in messages),
-        )
+        stopped = False
+        gen_start = None
+        with closing(self.generator.stream(messages, s.max_tokens, s.temperature, s.seed)) as tokens:
+            for piece in tokens:
+                if gen_start is None:
+                    gen_start = time.perf_counter()
+                    timings.first_token_s = gen_start - start
+                pieces.append(piece)
+                yield AnswerEvent(kind="token", text=piece)
+                if stop is not None and stop.is_set():
+                    stopped = True
+                    break
+        timings.total_s = time.perf_counter() - start
+        timings.completion_tokens = len(pieces)
+        if len(pieces) > 1 and gen_start is not None and timings.total_s > timings.first_token_s:
+            timings.tokens_per_s = (len(pieces) - 1) / (start + timings.total_s - gen_start)
+
         raw = "".join(pieces).strip()
-        if not raw or is_abstention(raw):
-            record = self._record(question, self.prompts.abstain, True, [], passages, timings)
-        else:
-            texts = [p.text for p in passages]
-            text, _, dropped = resolve(raw, len(passages))
-            text, checked = check_sentences(text, texts)
-            cited = list(dict.fromkeys(n for _, ns, _ in checked for n in ns))
-            if not cited:  # every answer cites something: the passage it overlaps most
-                best = best_overlap(text, texts)
-                if best is not None:
-                    text, cited = f"{text} [{best}]", [best]
-            citations = [_citation(n, passages[n - 1]) for n in cited]
-            record = self._record(question, text, False, citations, passages, timings)
-            record.sentences = [Sentence(text=sent, citations=ns, supported=ok) for sent, ns, ok in checked]
-            record.dangling_markers = dropped
+        if not stopped and (not raw or is_abstention(raw)):
+            yield from self._abstain(base, used, "model", timings, start, left_out)
+            return
+        record = self._grounded(raw, used, base, timings)
+        record.left_out, record.stopped = left_out, stopped
+        if s.abstain_unsupported and not stopped and record.sentences and not any(x.supported for x in record.sentences):
+            yield from self._abstain(base, used, "unsupported", timings, start, left_out)
+            return
         yield AnswerEvent(kind="answer", answer=record)
 
-    def _record(self, question, text, abstained, citations, passages, timings) -> Answer:
+    def rewrite(self, question: str, history: list[Turn]) -> str:
+        """The follow-up as a standalone question (the question itself if the model returns nothing)."""
+        text = self.generator.complete(self.prompts.rewrite_messages(question, history), REWRITE_TOKENS, 0.0, self.settings.seed)
+        text = text.strip().splitlines()[0].strip() if text.strip() else ""
+        text = text.removeprefix("Standalone question:").strip().strip('"')
+        return text or question
+
+    def _fit(self, query: str, passages: list[Passage]) -> tuple[list[dict[str, str]], list[Passage], list[Passage], int]:
+        """The messages that fit the context window, with the passages used and those left out."""
+        count = self.generator.count_tokens
+        fixed = sum(count(m["content"]) + MESSAGE_OVERHEAD for m in self.prompts.messages(query, [])) + MESSAGE_OVERHEAD
+        costs = [count(self.prompts.passage(n, p)) + 2 for n, p in enumerate(passages, 1)]
+        kept, total = fit(costs, fixed, self.generator.context_window - self.settings.max_tokens)
+        used, left_out = passages[:kept], passages[kept:]
+        return self.prompts.messages(query, used), used, left_out, total
+
+    def _grounded(self, raw: str, passages: list[Passage], base: dict, timings: Timings) -> Answer:
+        texts = [p.text for p in passages]
+        text, _, dropped = resolve(raw, len(passages))
+        text, checked = check_sentences(text, texts)
+        cited = list(dict.fromkeys(n for _, ns, _, _ in checked for n in ns))
+        if not cited:  # every answer cites something: the passage it overlaps most
+            best = best_overlap(text, texts)
+            if best is not None:
+                text, cited = f"{text} [{best}]", [best]
+        claims = {n: " ".join(sent for sent, ns, _, _ in checked if n in ns) or text for n in cited}
         return Answer(
-            question=question, answer=text, abstained=abstained, citations=citations,
-            passages=passages, model=self.generator.name, timings=timings,
+            **base, answer=text, abstained=False, passages=passages, timings=timings, dangling_markers=dropped,
+            citations=[_citation(n, passages[n - 1], claims[n]) for n in cited],
+            sentences=[Sentence(text=t, citations=ns, supported=ok, support=sc) for t, ns, ok, sc in checked],
         )
 
+    def _abstain(self, base, passages, reason, timings, start, left_out=()) -> Iterator[AnswerEvent]:
+        text = self.prompts.abstain
+        timings.total_s = time.perf_counter() - start
+        yield AnswerEvent(kind="answer", answer=Answer(
+            **base, answer=text, abstained=True, abstain_reason=reason, citations=[],
+            passages=passages, left_out=list(left_out), timings=timings,
+        ))
 
-def _citation(n: int, p: Passage) -> Citation:
+
+def _citation(n: int, p: Passage, claim: str) -> Citation:
+    span_start, span_end = best_span(claim, p.text)
     return Citation(
         n=n, source=p.source, page=p.page, text=p.text, heading=p.heading,
-        char_start=p.char_start, char_end=p.char_end,
+        char_start=p.char_start, char_end=p.char_end, span_start=span_start, span_end=span_end,
     )

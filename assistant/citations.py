@@ -93,10 +93,11 @@ def support(sentence: str, passage: str) -> float:
     return len(words & _content_words(passage)) / len(words)
 
 
-def check_sentences(text: str, passages: list[str]) -> tuple[str, list[tuple[str, list[int], bool]]]:
+def check_sentences(text: str, passages: list[str]) -> tuple[str, list[tuple[str, list[int], bool, float]]]:
     """Mark each sentence supported or not by the passages it cites; cite uncited supported ones.
 
-    Returns the text (with added markers) and (sentence, cited numbers, supported) per sentence.
+    Returns the text (with added markers) and (sentence, cited numbers, supported, support score)
+    per sentence; the score is the best cited passage's `support()`.
     """
     checked = []
     for sentence in split_sentences(text):
@@ -112,9 +113,35 @@ def check_sentences(text: str, passages: list[str]) -> tuple[str, list[tuple[str
                 cited, cited_score = [best + 1], scores[best]
             ok = cited_score >= SUPPORT_THRESHOLD
         else:
+            cited_score = scores[best] if best is not None else 0.0
             ok = best is not None and scores[best] >= SUPPORT_THRESHOLD
             if ok:
                 cited = [best + 1]
                 sentence = f"{sentence} [{best + 1}]"
-        checked.append((sentence, cited, ok))
-    return " ".join(s for s, _, _ in checked), checked
+        checked.append((sentence, cited, ok, round(cited_score, 3)))
+    return " ".join(c[0] for c in checked), checked
+
+
+_PASSAGE_SENTENCE = re.compile(r"[^\s][^\n]*?(?:[.!?](?=[\s\"')\]]|$)|(?=\n)|$)")
+
+
+def best_span(claim: str, passage: str) -> tuple[int, int]:
+    """Offsets of the passage's sentence (or two adjacent sentences) that best supports `claim`.
+
+    Best = the highest F1 of content words shared with the claim, so a span must hold the
+    claim's words without much else; with no shared word, the span is the whole passage.
+
+        >>> best_span("It opened in 1932.", "Falk drew it. It opened in 1932. Rain fell.")
+        (14, 32)
+    """
+    words = _content_words(_MARKERS_ONLY.sub(" ", claim))
+    spans = [(m.start(), m.end()) for m in _PASSAGE_SENTENCE.finditer(passage)]
+    candidates = spans + [(a[0], b[1]) for a, b in zip(spans, spans[1:])]
+    best, best_f1 = (0, len(passage)), 0.0
+    for start, end in candidates:
+        found = _content_words(passage[start:end])
+        shared = len(words & found)
+        f1 = 2 * shared / (len(words) + len(found)) if shared else 0.0
+        if f1 > best_f1:
+            best, best_f1 = (start, end), f1
+    return best

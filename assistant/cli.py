@@ -1,4 +1,4 @@
-"""The command line: `assistant ingest | ask | status | models | serve`.
+"""The command line: `assistant ingest | ask | chat | status | models | eval | serve`.
 
 This is the boundary where typed errors become messages: an AssistantError
 prints `error: <message>` to stderr and exits 2 (`--debug` re-raises instead).
@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--top-k", type=int, help="passages given to the model")
     s.add_argument("--json", action="store_true", help="print the full answer record as one JSON object")
     s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("chat", parents=[common], help="a conversation in the terminal: follow-up questions keep the thread")
+    s.add_argument("--corpus", type=Path, help="answer from this folder (ingested incrementally into its own collection first)")
+    s.add_argument("--model", help="model name (see `assistant models`)")
+    s.add_argument("--top-k", type=int, help="passages given to the model")
+    s.set_defaults(func=cmd_chat)
 
     s = sub.add_parser("status", parents=[common], help="what is indexed")
     s.add_argument("--corpus", type=Path, help="the collection of this folder instead of the configured one")
@@ -116,41 +122,91 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from assistant.errors import AssistantError
-
-    app = _app(args, model=args.model, top_k=args.top_k)
-    if args.corpus:
-        report = app.ingest(progress=not args.json and sys.stderr.isatty())
-        if report.errors:
-            print(report.summary(), file=sys.stderr)
-    if app.store.count() == 0:
-        raise AssistantError(f"nothing is indexed from {app.corpus}: run `assistant ingest` first")
+    app = _ready_app(args, quiet=args.json)
     if args.json:
         answer = app.service.ask(args.question)
         print(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return 0
+    _stream_answer(app, args.question)
+    return 0
+
+
+def cmd_chat(args) -> int:
+    """Read questions line by line; Ctrl-C stops an answer, Ctrl-D (or an empty line) ends the chat."""
+    from assistant.records import Turn
+
+    app = _ready_app(args)
+    history: list[Turn] = []
+    interactive = sys.stdin.isatty()
+    while True:
+        try:
+            question = input("\nyou> " if interactive else "").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        if not interactive:
+            print(f"\nyou> {question}")
+        answer = _stream_answer(app, question, history)
+        if answer is not None and not answer.abstained:
+            history.append(Turn(question=answer.standalone_question or question, answer=answer.answer))
+    return 0
+
+
+def _ready_app(args, quiet: bool = False):
+    from assistant.errors import AssistantError
+
+    app = _app(args, model=args.model, top_k=args.top_k)
+    if args.corpus:
+        report = app.ingest(progress=not quiet and sys.stderr.isatty())
+        if report.errors:
+            print(report.summary(), file=sys.stderr)
+    if app.store.count() == 0:
+        raise AssistantError(f"nothing is indexed from {app.corpus}: run `assistant ingest` first")
+    return app
+
+
+def _stream_answer(app, question: str, history=None):
+    """Print the answer as it streams, then the checked answer and its sources. Ctrl-C stops it."""
+    from contextlib import closing
+
     answer, streamed = None, []
-    for event in app.service.stream(args.question):
-        if event.kind == "token":
-            streamed.append(event.text)
-            print(event.text, end="", flush=True)
-        elif event.answer is not None:
-            answer = event.answer
+    with closing(app.service.stream(question, history)) as events:
+        try:
+            for event in events:
+                if event.kind == "rewrite":
+                    print(f"(searching for: {event.text})", file=sys.stderr)
+                elif event.kind == "token":
+                    streamed.append(event.text)
+                    print(event.text, end="", flush=True)
+                elif event.answer is not None:
+                    answer = event.answer
+        except KeyboardInterrupt:
+            print("\n(stopped)")
+            return None
     print()
     if answer.answer != "".join(streamed).strip():
         print(f"\nChecked answer: {answer.answer}")  # citations checked or added in code
     _print_sources(answer)
-    return 0
+    return answer
 
 
 def _print_sources(answer) -> None:
     listed = answer.citations if not answer.abstained else answer.passages
+    for sentence in answer.sentences:
+        if not sentence.supported:
+            print(f"(not supported by the passage it cites: {sentence.text})")
+    if answer.stopped:
+        print("(stopped before the end)")
+    if answer.left_out:
+        print(f"({len(answer.left_out)} lower-ranked passages left out: no room in the context window)")
     print("\nClosest passages:" if answer.abstained else "\nSources:")
     for i, item in enumerate(listed, 1):
         n = getattr(item, "n", i)
         where = f"page {item.page}" if item.page else (item.heading or f"chars {item.char_start}-{item.char_end}")
         print(f"  [{n}] {item.source} ({where})")
-        print(textwrap.indent(textwrap.fill(" ".join(item.text.split())[:400], 96), "      "))
+        shown = getattr(item, "span", "") or item.text  # a citation shows its supporting span
+        print(textwrap.indent(textwrap.fill(" ".join(shown.split())[:400], 96), "      "))
     t = answer.timings
     first = f"{t.first_token_s:.1f} s to first token, " if t.first_token_s else ""
     speed = f", {t.tokens_per_s:.1f} tokens/s" if t.tokens_per_s else ""

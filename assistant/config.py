@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         description="Abstain without asking the model when the best passage's cosine similarity is below this "
         "(-1 to 1). A provisional value; calibration on dev questions comes with the grounding work.",
     )
+    abstain_unsupported: bool = Field(
+        True, description="Abstain when no sentence of the model's answer is supported by the passage it cites."
+    )
+    rewrite_followups: bool = Field(
+        True, description="Rewrite a follow-up question into a standalone one with the model before retrieval."
+    )
     host: str = Field("127.0.0.1", description="Address the chat window binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the chat window (1 to 65535).")
 

@@ -35,3 +35,7 @@ class StoreError(AssistantError):
 
 class GenerationError(AssistantError):
     """The language model failed to load or to answer."""
+
+
+class ContextError(AssistantError):
+    """The question and the rules alone do not fit in the model's context window."""

@@ -22,6 +22,7 @@ from assistant.gguf import read_gguf
 
 class Generator(Protocol):
     name: str
+    context_window: int  # tokens the model reads and writes per request
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -33,6 +34,7 @@ class LlamaGenerator:
         self.name = name
         self.path = path
         self.n_ctx = n_ctx
+        self.context_window = n_ctx
         self.n_threads = n_threads
         self.n_gpu_layers = n_gpu_layers
         self.seed = seed

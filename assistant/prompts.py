@@ -1,9 +1,10 @@
 """Prompt rendering: the only reader of `prompts/`.
 
-Renders the chat messages for a question and its numbered passages, and gives
-the fixed abstain sentence. Templates use `string.Template` placeholders, so
-braces in document text need no escaping, and a `$` in a passage is never
-interpreted (passages are substituted as values, not as templates).
+Renders the chat messages for a question and its numbered passages and the
+follow-up rewriting request, and gives the fixed abstain sentence. Templates
+use `string.Template` placeholders, so braces in document text need no
+escaping, and a `$` in a passage is never interpreted (passages are
+substituted as values, not as templates).
 
     >>> Prompts(Path("prompts")).messages("Who?", [passage])[1]["content"][:20]
     'Passages:\\n\\n[1] (from'
@@ -11,13 +12,16 @@ interpreted (passages are substituted as values, not as templates).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from string import Template
 
 from assistant.errors import ConfigError
-from assistant.records import Passage
+from assistant.records import Passage, Turn
 
-_FILES = ("system", "answer", "passage", "abstain")
+_FILES = ("system", "answer", "passage", "abstain", "rewrite")
+HISTORY_TURNS = 3  # earlier exchanges shown to the rewriter
+ANSWER_CHARS = 300  # of each earlier answer, markers removed
 
 
 class Prompts:
@@ -52,3 +56,14 @@ class Prompts:
             {"role": "system", "content": self.system},
             {"role": "user", "content": self.user(question, passages)},
         ]
+
+    def rewrite_messages(self, question: str, history: list[Turn]) -> list[dict[str, str]]:
+        """The request to turn a follow-up into a standalone question, given the last few turns."""
+        lines = []
+        for turn in history[-HISTORY_TURNS:]:
+            answer = re.sub(r"\s*\[\d+\]", "", turn.answer).strip()
+            if len(answer) > ANSWER_CHARS:
+                answer = answer[:ANSWER_CHARS].rsplit(" ", 1)[0] + " ..."
+            lines += [f"User: {turn.question.strip()}", f"Assistant: {answer}"]
+        text = Template(self._t["rewrite"]).substitute(history="\n".join(lines), question=question.strip())
+        return [{"role": "user", "content": text.strip()}]

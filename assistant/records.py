@@ -59,6 +59,19 @@ class Citation(BaseModel):
     heading: str = ""
     char_start: int = 0
     char_end: int = 0
+    span_start: int = Field(0, description="start of the supporting span within `text`")
+    span_end: int = Field(0, description="end of the supporting span within `text` (the document offset is char_start + span_end)")
+
+    @property
+    def span(self) -> str:
+        return self.text[self.span_start : self.span_end]
+
+
+class Turn(BaseModel):
+    """One earlier exchange of a conversation, as a follow-up question sees it."""
+
+    question: str
+    answer: str
 
 
 class Sentence(BaseModel):
@@ -67,9 +80,11 @@ class Sentence(BaseModel):
     text: str
     citations: list[int] = Field(default_factory=list)
     supported: bool
+    support: float = Field(0.0, description="share of the sentence's content words found in its best cited passage")
 
 
 class Timings(BaseModel):
+    rewrite_s: float = 0.0
     retrieval_s: float = 0.0
     first_token_s: float | None = None
     total_s: float = 0.0
@@ -90,6 +105,16 @@ class Answer(BaseModel):
     timings: Timings
     sentences: list[Sentence] = Field(default_factory=list)
     dangling_markers: int = Field(0, description="[n] markers that pointed at no passage and were removed")
+    left_out: list[Passage] = Field(
+        default_factory=list, description="retrieved passages left out of the prompt for lack of room, lowest-ranked first out"
+    )
+    standalone_question: str | None = Field(
+        None, description="a follow-up rewritten into a standalone question (what retrieval and the model saw)"
+    )
+    abstain_reason: str | None = Field(
+        None, description="why the assistant abstained: 'weak_evidence', 'model', 'unsupported' or None"
+    )
+    stopped: bool = Field(False, description="the user stopped the generation before the model finished")
 
 
 class AnswerEvent(BaseModel):

@@ -37,14 +37,15 @@ def test_sentences_are_checked_and_uncited_supported_ones_get_a_citation():
     text, checked = check_sentences(
         "The tower was built in 1923 by Oda Ruskvik. [1] The bakery sells cardamom knots. It is purple.", passages)
     assert text == "The tower was built in 1923 by Oda Ruskvik. [1] The bakery sells cardamom knots. [2] It is purple."
-    assert [(c, ok) for _, c, ok in checked] == [([1], True), ([2], True), ([], False)]
+    assert [(c, ok) for _, c, ok, _ in checked] == [([1], True), ([2], True), ([], False)]
+    assert checked[0][3] == 1.0 and checked[2][3] == 0.0  # the support score is kept
 
 
 def test_a_cited_sentence_no_passage_supports_is_flagged():
     from assistant.citations import check_sentences
 
     _, checked = check_sentences("The bakery sells purple bread. [1]", ["The tower is 31 metres tall.", "The bakery is best known for cardamom knots."])
-    assert checked == [("The bakery sells purple bread. [1]", [1], False)]
+    assert checked == [("The bakery sells purple bread. [1]", [1], False, 0.0)]
 
 
 def test_a_wrong_citation_is_pointed_at_the_passage_that_holds_the_sentence():
@@ -54,3 +55,12 @@ def test_a_wrong_citation_is_pointed_at_the_passage_that_holds_the_sentence():
     text, checked = check_sentences("Taiwan partnered with a leading French drone company [1].", passages)
     assert checked[0][1] == [2] and checked[0][2] is True
     assert text == "Taiwan partnered with a leading French drone company [2]."
+
+
+def test_best_span_is_the_passage_sentence_holding_the_claim():
+    from assistant.citations import best_span
+
+    passage = "Falk drew the plans in 1929.\nThe bridge opened in May 1932. Rain fell all week."
+    start, end = best_span("The bridge opened in 1932 [1].", passage)
+    assert passage[start:end] == "The bridge opened in May 1932."
+    assert best_span("Nothing shared here.", passage) == (0, len(passage))  # no shared word: the whole passage

@@ -1,0 +1,158 @@
+"""The answer service with a scripted generator and fixed passages: exact assertions on the
+context budget, abstention reasons, follow-up rewriting, stopping and citation spans.
+The same paths run with the real model in test_grounding_real.py."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from assistant.answer import AnswerService
+from assistant.budget import fit
+from assistant.config import ROOT, load_settings
+from assistant.errors import ContextError
+from assistant.prompts import Prompts
+from assistant.records import Passage, Turn
+
+PASSAGES = [
+    Passage(source="lighthouse.md", text="The tower was built in 1923. It is 31 metres tall.", score=0.8, heading="History"),
+    Passage(source="bakery.txt", text="The bakery is best known for its cardamom knots.", score=0.6),
+    Passage(source="orchard.md", text="The orchard society presses cider on the first Saturday of October. " * 3, score=0.4),
+]
+
+
+class ScriptedGenerator:
+    """Replies from a script, one per call; one token per word; counts tokens as words."""
+
+    name = "scripted"
+
+    def __init__(self, *replies: str, context_window: int = 4096):
+        self.replies = list(replies)
+        self.context_window = context_window
+        self.calls: list[list[dict]] = []
+        self.closed = False
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def stream(self, messages, max_tokens, temperature, seed):
+        self.calls.append(messages)
+        try:
+            for word in self.replies.pop(0).split(" "):
+                yield word + " "
+        finally:
+            self.closed = True
+
+    def complete(self, messages, max_tokens, temperature, seed):
+        return "".join(self.stream(messages, max_tokens, temperature, seed))
+
+
+class FixedRetriever:
+    def __init__(self, passages):
+        self.passages = passages
+        self.queries: list[str] = []
+
+    def search(self, question, k):
+        self.queries.append(question)
+        return self.passages[:k]
+
+
+def service(*replies, passages=PASSAGES, context_window=4096, **settings):
+    gen = ScriptedGenerator(*replies, context_window=context_window)
+    s = load_settings(**{"top_k": 3, "max_tokens": 100, **settings})
+    return AnswerService(FixedRetriever(passages), gen, Prompts(ROOT / "prompts"), s), gen
+
+
+def test_fit_keeps_a_prefix_and_refuses_when_the_rules_alone_overflow():
+    assert fit([40, 30, 50], fixed=20, room=100) == (2, 90)
+    assert fit([40, 30, 50], fixed=20, room=200) == (3, 140)
+    with pytest.raises(ContextError, match="raise n_ctx"):
+        fit([10], fixed=120, room=100)
+
+
+def test_budget_drops_the_lowest_ranked_passage_first_and_says_so():
+    svc, gen = service("The tower was built in 1923 [1].")
+    full = svc.ask("When was the tower built?")
+    assert [p.source for p in full.passages] == ["lighthouse.md", "bakery.txt", "orchard.md"] and full.left_out == []
+    # a window just too small for the third passage's 36 words
+    window = full.timings.prompt_tokens + 100 - 10
+    svc, gen = service("The tower was built in 1923 [1].", context_window=window)
+    answer = svc.ask("When was the tower built?")
+    assert [p.source for p in answer.passages] == ["lighthouse.md", "bakery.txt"]
+    assert [p.source for p in answer.left_out] == ["orchard.md"]
+    assert "cider" not in gen.calls[0][1]["content"]  # the model never saw it
+    assert answer.timings.prompt_tokens <= window - 100
+
+
+def test_a_window_too_small_for_the_question_is_a_clear_error():
+    svc, _ = service("x", context_window=150)
+    with pytest.raises(ContextError, match="context window"):
+        svc.ask("When was the tower built?")
+
+
+def test_citations_carry_the_supporting_span():
+    svc, _ = service("The tower is 31 metres tall [1].")
+    [citation] = svc.ask("How tall is the tower?").citations
+    assert citation.source == "lighthouse.md" and citation.span == "It is 31 metres tall."
+    assert citation.text[citation.span_start:citation.span_end] == citation.span
+
+
+@pytest.mark.parametrize("reply, reason", [
+    ("The documents don't say.", "model"),
+    ("The tower is painted purple and green [2].", "unsupported"),
+])
+def test_abstention_reasons(reply, reason):
+    svc, _ = service(reply)
+    answer = svc.ask("What colour is the tower?")
+    assert answer.abstained and answer.abstain_reason == reason
+    assert answer.answer == "The documents don't say." and answer.citations == []
+    assert [p.source for p in answer.passages][0] == "lighthouse.md"  # the closest passages are listed
+
+
+def test_weak_evidence_abstains_without_asking_the_model():
+    svc, gen = service("never used", min_score=0.9)
+    answer = svc.ask("What colour is the tower?")
+    assert answer.abstain_reason == "weak_evidence" and gen.calls == []
+
+
+def test_an_unsupported_answer_is_kept_when_the_switch_is_off():
+    svc, _ = service("The tower is painted purple and green [2].", abstain_unsupported=False)
+    answer = svc.ask("What colour is the tower?")
+    assert not answer.abstained and answer.sentences[0].supported is False
+
+
+def test_a_follow_up_is_rewritten_before_retrieval():
+    svc, gen = service("How tall is the lighthouse tower?", "The tower is 31 metres tall [1].")
+    history = [Turn(question="When was the lighthouse tower built?", answer="It was built in 1923 [1].")]
+    events = list(svc.stream("And how tall is it?", history))
+    assert events[0].kind == "rewrite" and events[0].text == "How tall is the lighthouse tower?"
+    assert svc.retriever.queries == ["How tall is the lighthouse tower?"]
+    rewrite_prompt = gen.calls[0][0]["content"]
+    assert "User: When was the lighthouse tower built?\nAssistant: It was built in 1923." in rewrite_prompt
+    assert rewrite_prompt.endswith("Follow-up: And how tall is it?\nStandalone question:")
+    answer = events[-1].answer
+    assert answer.question == "And how tall is it?" and answer.standalone_question == "How tall is the lighthouse tower?"
+
+
+def test_no_rewrite_without_history_or_when_switched_off():
+    svc, gen = service("The tower was built in 1923 [1].")
+    assert svc.ask("When was the tower built?").standalone_question is None
+    svc, gen = service("The tower was built in 1923 [1].", rewrite_followups=False)
+    answer = svc.ask("And when?", [Turn(question="q", answer="a")])
+    assert answer.standalone_question is None and len(gen.calls) == 1
+
+
+def test_stop_ends_the_generation_and_releases_the_model():
+    svc, gen = service("The tower was built in 1923 and it is 31 metres tall and it is white [1].")
+    stop = threading.Event()
+    tokens = []
+    for event in svc.stream("When was the tower built?", stop=stop):
+        if event.kind == "token":
+            tokens.append(event.text)
+            if len(tokens) == 3:
+                stop.set()
+        answer = event.answer
+    assert len(tokens) == 3 and answer.stopped and not answer.abstained
+    assert answer.answer.startswith("The tower was")
+    assert gen.closed  # the model's stream was closed, so its lock is free for the next request
