@@ -17,6 +17,8 @@ class Document(BaseModel):
     title: str
     text: str
     content_hash: str = Field(description="sha256 of the file's bytes")
+    markdown: bool = Field(False, description="headings are written '# ...' (Markdown, and HTML/DOCX converted to it)")
+    pages: list[int] = Field(default_factory=list, description="character offset where each page starts (PDF); page 1 first")
 
 
 class Chunk(BaseModel):

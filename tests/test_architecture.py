@@ -11,6 +11,7 @@ LAYERS = {
     "errors": 0, "records": 0, "offline": 0,
     "config": 1, "gguf": 1, "citations": 1, "budget": 1,
     "embed": 2, "store": 2, "manifest": 2, "lexical": 2, "modelfiles": 2, "prompts": 2, "generate": 2,
+    "ingest.pdf": 2, "ingest.word": 2, "ingest.webpage": 2,
     "ingest.loaders": 3, "ingest.chunking": 3, "retrieve": 3,
     "ingest.pipeline": 4, "answer": 4,
     "eval.questions": 1, "eval.scoring": 1, "eval.aggregate": 2, "eval.report": 3, "eval.compare": 2,
@@ -19,7 +20,7 @@ LAYERS = {
     "ui": 6,
     "cli": 7,  # the command line dispatches to every entry point, the chat window included
 }
-HEAVY = {"bm25s": "lexical", "Stemmer": "lexical", "chromadb": "store", "sentence_transformers": "embed", "llama_cpp": "generate", "gradio": "ui", "torch": "embed", "tokenizers": "embed"}
+HEAVY = {"pypdf": "ingest.pdf", "docx": "ingest.word", "trafilatura": "ingest.webpage", "bm25s": "lexical", "Stemmer": "lexical", "chromadb": "store", "sentence_transformers": "embed", "llama_cpp": "generate", "gradio": "ui", "torch": "embed", "tokenizers": "embed"}
 
 
 def modules():

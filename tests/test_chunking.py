@@ -6,7 +6,7 @@ from tests.conftest import WordCounter
 
 
 def doc(text: str, source: str = "a.md") -> Document:
-    return Document(source=source, title="T", text=text, content_hash="h" * 64)
+    return Document(source=source, title="T", text=text, content_hash="h" * 64, markdown=source.endswith(".md"))
 
 
 def test_offsets_point_at_the_chunk_text():
@@ -57,6 +57,6 @@ def test_chunk_ids_are_stable_and_change_with_content():
     text = "One.\n\nTwo."
     a = chunk_document(doc(text), WordCounter(), 50, 0)
     b = chunk_document(doc(text), WordCounter(), 50, 0)
-    c = chunk_document(Document(source="a.md", title="T", text=text, content_hash="x" * 64), WordCounter(), 50, 0)
+    c = chunk_document(Document(source="a.md", title="T", text=text, content_hash="x" * 64, markdown=True), WordCounter(), 50, 0)
     assert [x.id for x in a] == [x.id for x in b]
     assert a[0].id != c[0].id

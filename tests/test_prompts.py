@@ -42,3 +42,25 @@ def test_template_syntax_in_a_passage_is_not_interpreted():
 
 def test_abstain_sentence():
     assert P.abstain == "The documents don't say."
+
+
+def test_rewrite_request_golden():
+    from assistant.records import Turn
+
+    history = [Turn(question="Who built the tower?", answer="Oda Ruskvik built it [1]."),
+               Turn(question="When?", answer="In 1923 [1][2].")]
+    [message] = P.rewrite_messages("How tall is it?", history)
+    assert message["role"] == "user"
+    assert message["content"].endswith(
+        "Conversation:\nUser: Who built the tower?\nAssistant: Oda Ruskvik built it.\n"
+        "User: When?\nAssistant: In 1923.\nFollow-up: How tall is it?\nStandalone question:")
+    assert message["content"].startswith("Rewrite the follow-up question so that it can be understood without the conversation")
+
+
+def test_rewrite_shows_only_the_last_turns_and_shortens_long_answers():
+    from assistant.records import Turn
+
+    history = [Turn(question=f"Question {i}?", answer="word " * 200) for i in range(5)]
+    content = P.rewrite_messages("And then?", history)[0]["content"]
+    assert "Question 1?" not in content and "Question 2?" in content and "Question 4?" in content
+    assert content.count("word") < 3 * 70 and " ..." in content

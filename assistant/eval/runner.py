@@ -94,12 +94,15 @@ def score_question(app: App, q: Question, retrieval_only: bool) -> dict:
     row.update({
         "answer": answer.answer,
         "abstained": answer.abstained,
+        "abstain_reason": answer.abstain_reason,
         "correct": scoring.is_correct(answer.answer, answer.abstained, q.keywords, q.answer, q.answerable),
         "citations": [c.model_dump(mode="json") for c in answer.citations],
         "passages": [p.model_dump(mode="json") for p in answer.passages],
         "citation_precision": scoring.citation_precision(cited, q.sources) if q.answerable else None,
         "dangling_markers": answer.dangling_markers,
         "supported_sentences": (sum(s.supported for s in sentences) / len(sentences)) if sentences else None,
+        "sentence_support": [s.support for s in sentences],
+        "left_out": len(answer.left_out),
         "similarity": _similarity(app, answer.answer, q.answer),
         "timings": answer.timings.model_dump(mode="json"),
     })

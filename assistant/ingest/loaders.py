@@ -1,8 +1,11 @@
-"""Loaders: one file -> one Document. Plain text and Markdown for now.
+"""Loaders: one file -> one Document, for .txt, .md, .html, .pdf and .docx.
 
-A loader reads bytes, decodes them, and finds a title; it does not chunk or
-embed. Unsupported or unreadable files raise IngestError naming the file, so
-the pipeline can report them and carry on.
+A loader reads bytes, decodes or parses them, and finds a title; it does not
+chunk or embed. Text files may be in any encoding (UTF-8 with or without a BOM,
+UTF-16, or whatever charset detection finds). HTML, PDF and DOCX are parsed by
+their own modules (webpage, pdf, word), each the only importer of its library.
+Unsupported, unreadable or empty files raise IngestError naming the file and
+the reason, so the pipeline can report them and carry on.
 
     >>> load(Path("corpus/installing.md"), Path("corpus")).title
     'Installing the assistant on an air-gapped machine'
@@ -17,7 +20,10 @@ from pathlib import Path
 from assistant.errors import IngestError
 from assistant.records import Document
 
-SUPPORTED = {".txt", ".md", ".markdown"}
+TEXT = {".txt", ".text"}
+MARKDOWN = {".md", ".markdown"}
+HTML = {".html", ".htm"}
+SUPPORTED = TEXT | MARKDOWN | HTML | {".pdf", ".docx"}
 _MD_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
 
 
@@ -32,6 +38,7 @@ def relative_source(path: Path, root: Path) -> str:
 def load(path: Path, root: Path, data: bytes | None = None) -> Document:
     """Read `path` (or the bytes already read) into a Document with a title."""
     source = relative_source(path, root)
+    suffix = path.suffix.lower()
     if not is_supported(path):
         raise IngestError(f"{source}: unsupported file type '{path.suffix}' (supported: {', '.join(sorted(SUPPORTED))})")
     if data is None:
@@ -39,29 +46,64 @@ def load(path: Path, root: Path, data: bytes | None = None) -> Document:
             data = path.read_bytes()
         except OSError as exc:
             raise IngestError(f"{source}: cannot read ({exc.strerror})") from None
-    if b"\x00" in data[:8192]:
-        raise IngestError(f"{source}: looks binary (NUL bytes), not text; remove it or convert it to text")
-    text = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    if not data.strip():
         raise IngestError(f"{source}: is empty")
-    return Document(source=source, title=_title(path, text), text=text, content_hash=hashlib.sha256(data).hexdigest())
+    pages: list[int] = []
+    title = ""
+    markdown = suffix not in TEXT
+    if suffix == ".pdf":
+        from assistant.ingest.pdf import read_pdf
+
+        text, title, pages = read_pdf(data, source)
+        markdown = False
+    elif suffix == ".docx":
+        from assistant.ingest.word import read_docx
+
+        text, title = read_docx(data, source)
+    else:
+        text = decode(data, source)
+        if suffix in HTML:
+            from assistant.ingest.webpage import read_html
+
+            text, title = read_html(text, source)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise IngestError(f"{source}: has no text")
+    return Document(
+        source=source, title=title or _title(path, text, markdown), text=text,
+        content_hash=hashlib.sha256(data).hexdigest(), markdown=markdown, pages=pages,
+    )
 
 
-def _decode(data: bytes) -> str:
+def decode(data: bytes, source: str) -> str:
+    """Bytes -> text: UTF-8 (BOM or not), UTF-16 with a BOM, else the charset detection's best guess."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    if b"\x00" in data[:8192]:
+        raise IngestError(f"{source}: looks binary (NUL bytes), not text; remove it or convert it to text")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # pure Python; a dependency of the HTTP stack already installed
+
+    matches = from_bytes(data[:200_000])
+    best = matches.best()
+    if best is None:
         return data.decode("cp1252", errors="replace")
+    # Single-byte Latin code pages often tie (same chaos and coherence): prefer Western European.
+    tied = {m.encoding for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)}
+    return data.decode("cp1252" if "cp1252" in tied else best.encoding, errors="replace")
 
 
-def _title(path: Path, text: str) -> str:
-    if path.suffix.lower() in {".md", ".markdown"}:
+def _title(path: Path, text: str, markdown: bool) -> str:
+    if markdown:
         match = _MD_TITLE.search(text)
         if match:
             return match.group(1).strip()
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     if 0 < len(first) <= 120:
-        return first
+        return first.lstrip("# ").strip()
     return path.stem.replace("_", " ").replace("-", " ")

@@ -1,0 +1,27 @@
+"""HTML -> the page's main content as Markdown: the only trafilatura import.
+
+trafilatura drops navigation, headers, footers, sidebars, scripts and styles,
+and keeps headings (as `#`), paragraphs, lists and tables. Nothing is fetched:
+it is given the bytes of the file. The title comes from the page's metadata.
+"""
+
+from __future__ import annotations
+
+from assistant.errors import IngestError
+
+
+def read_html(text: str, source: str) -> tuple[str, str]:
+    """(main content as Markdown, title)."""
+    try:
+        import trafilatura  # lazy: only ingest of an HTML file needs it
+
+        body = trafilatura.extract(
+            text, output_format="markdown", include_tables=True, include_comments=False,
+            include_links=False, include_images=False, favor_recall=True, with_metadata=False,
+        )
+        meta = trafilatura.extract_metadata(text)
+    except Exception as exc:  # lxml and trafilatura raise many kinds on broken markup
+        raise IngestError(f"{source}: could not parse the HTML ({type(exc).__name__}: {exc})") from None
+    if not body or not body.strip():
+        raise IngestError(f"{source}: no main text found in the HTML page")
+    return body, (meta.title or "").strip() if meta else ""

@@ -1,0 +1,109 @@
+"""Each loader on small files the tests make, and the chunk metadata they lead to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import IngestError
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.loaders import load
+from tests.conftest import WordCounter
+from tests.formats import HTML, make_docx, make_pdf
+
+
+def test_pdf_text_per_page_with_page_numbers(tmp_path):
+    pdf = make_pdf(tmp_path / "report.pdf", [
+        ["Annual report of the harbour board.", "Traffic grew by four percent."],
+        ["The ferry Vellholm carried 81,000 passengers.", "Ice closed the sound for nine days."],
+    ], title="Harbour board report")
+    doc = load(pdf, tmp_path)
+    assert doc.title == "Harbour board report" and len(doc.pages) == 2
+    assert doc.text.index("81,000") >= doc.pages[1] > doc.text.index("four percent")
+    chunks = chunk_document(doc, WordCounter(), 200, 20)
+    assert [c.page for c in chunks] == [1, 2]  # a page break starts a new chunk
+    assert "81,000 passengers" in chunks[1].text and chunks[1].text == doc.text[chunks[1].char_start:chunks[1].char_end]
+
+
+def test_docx_headings_and_a_table_kept_whole(tmp_path):
+    doc = load(make_docx(tmp_path / "manual.docx"), tmp_path)
+    assert doc.title == "Ferry operations manual" and doc.markdown
+    assert "| Monday | 07:40 |" in doc.text and "| Saturday | 09:15 |" in doc.text
+    chunks = chunk_document(doc, WordCounter(), 200, 20)
+    table = [c for c in chunks if "| Monday | 07:40 |" in c.text]
+    assert len(table) == 1 and "| Day | Departure |" in table[0].text and "| Saturday | 09:15 |" in table[0].text
+    assert table[0].heading == "Ferry operations > Timetable"
+
+
+def test_html_keeps_the_article_and_drops_navigation(tmp_path):
+    page = tmp_path / "news.html"
+    page.write_text(HTML)
+    doc = load(page, tmp_path)
+    assert doc.title == "The new ferry timetable"  # the article's own heading, not the site's <title>
+    assert "07:40 every weekday" in doc.text and "thicker than ten centimetres" in doc.text
+    for noise in ("Sport results", "Contact the newsroom", "Cookie settings", "cat rescued", "tracking pixel"):
+        assert noise not in doc.text
+    chunks = chunk_document(doc, WordCounter(), 200, 20)
+    assert [c.heading for c in chunks] == ["The new ferry timetable", "The new ferry timetable > Winter service"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"])
+def test_plain_text_in_any_encoding(tmp_path, encoding):
+    text = "Smørbrød og kaffe på kaféen. Åpent fra kl. 07 til 15 hver dag unntatt søndag, sa eieren Søren Ås.\n" * 3
+    path = tmp_path / "note.txt"
+    path.write_bytes(text.encode(encoding))
+    assert "Smørbrød og kaffe på kaféen" in load(path, tmp_path).text
+
+
+def test_markdown_heading_path_is_kept(tmp_path):
+    path = tmp_path / "guide.md"
+    path.write_text("# Guide\n\n## Install\n\n### Offline\n\nCopy the wheels first.\n")
+    doc = load(path, tmp_path)
+    [chunk] = [c for c in chunk_document(doc, WordCounter(), 200, 20) if "wheels" in c.text]
+    assert chunk.heading == "Guide > Install > Offline" and chunk.title == "Guide"
+
+
+@pytest.mark.parametrize("name, data, reason", [
+    ("scan.pdf", None, "no text layer"),
+    ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog", "not a readable PDF"),
+    ("fake.docx", b"this is not a zip file at all", "not a DOCX"),
+    ("empty.html", b"<html><head><script>go()</script></head><body><div> </div></body></html>", "no main text"),
+    ("blank.txt", b"  \n\n ", "is empty"),
+    ("binary.txt", b"\x00\x01\x02 binary", "looks binary"),
+])
+def test_bad_files_are_refused_with_their_name_and_reason(tmp_path, name, data, reason):
+    path = tmp_path / name
+    if data is None:
+        make_pdf(path, [[]])
+    else:
+        path.write_bytes(data)
+    with pytest.raises(IngestError, match=reason) as info:
+        load(path, tmp_path)
+    assert str(info.value).startswith(name)
+
+
+def test_a_zip_bomb_docx_is_refused(tmp_path, monkeypatch):
+    import assistant.ingest.word as word
+
+    monkeypatch.setattr(word, "MAX_UNZIPPED", 1000)  # the real limit is 200 MiB; the test file unzips to more than 1 kB
+    with pytest.raises(IngestError, match="zip bomb"):
+        load(make_docx(tmp_path / "big.docx"), tmp_path)
+
+
+def test_every_format_reaches_the_store(tmp_path, fake_embedder):
+    from assistant.ingest.pipeline import ingest
+    from assistant.manifest import Manifest
+    from assistant.store import ChromaStore
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make_pdf(corpus / "report.pdf", [["Page one text about tides."], ["Page two text about ice."]])
+    make_docx(corpus / "manual.docx")
+    (corpus / "news.html").write_text(HTML)
+    store = ChromaStore(tmp_path / "chroma", "formats", fake_embedder.id, fake_embedder.dimension)
+    report = ingest(corpus, store, Manifest(tmp_path / "m.sqlite", "formats"), fake_embedder, 200, 20)
+    assert sorted(report.added) == ["manual.docx", "news.html", "report.pdf"] and not report.errors
+    [vector] = fake_embedder.embed(["Page two text about ice."])
+    hits = {p.text: p.page for _, p in store.query(vector, 10) if p.source == "report.pdf"}
+    assert hits == {"Page one text about tides.": 1, "Page two text about ice.": 2}
