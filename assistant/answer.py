@@ -15,6 +15,9 @@ passages attached, when
   - `abstain_unsupported` is on and no sentence of the answer is supported by
     the passage it cites.
 
+A `Filter` limits the documents the passages may come from (files, folders,
+dates); nothing outside it reaches the model.
+
 A `stop` event, set from another thread (the UI's stop button), ends the
 generation at the next token; the record keeps what was written, marked stopped.
 The model's own lock (generate.py) makes requests take turns.
@@ -24,35 +27,40 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 
 from assistant.budget import MESSAGE_OVERHEAD, fit
 from assistant.citations import best_overlap, best_span, check_sentences, is_abstention, resolve
 from assistant.config import Settings
+from assistant.errors import FilterError
+from assistant.filters import allowed
 from assistant.generate import Generator
 from assistant.prompts import Prompts
-from assistant.records import Answer, AnswerEvent, Citation, Passage, Sentence, Timings, Turn
+from assistant.records import Answer, AnswerEvent, Citation, Filter, Passage, Sentence, Timings, Turn
 from assistant.retrieve import Retriever
 
 REWRITE_TOKENS = 64  # a standalone question is short
 
 
 class AnswerService:
-    def __init__(self, retriever: Retriever, generator: Generator, prompts: Prompts, settings: Settings):
+    def __init__(self, retriever: Retriever, generator: Generator, prompts: Prompts, settings: Settings,
+                 catalog: Callable[[], dict[str, float | None]] = dict):
         self.retriever = retriever
         self.generator = generator
         self.prompts = prompts
         self.settings = settings
+        self.catalog = catalog  # indexed source -> modification time, for filters
 
-    def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
-        for event in self.stream(question, history):
+    def ask(self, question: str, history: list[Turn] | None = None, filter: Filter | None = None) -> Answer:
+        for event in self.stream(question, history, filter=filter):
             if event.answer is not None:
                 return event.answer
         raise AssertionError("stream() ended without an answer")  # pragma: no cover
 
     def stream(
-        self, question: str, history: list[Turn] | None = None, stop: threading.Event | None = None
+        self, question: str, history: list[Turn] | None = None, stop: threading.Event | None = None,
+        filter: Filter | None = None,
     ) -> Iterator[AnswerEvent]:
         s = self.settings
         start = time.perf_counter()
@@ -64,9 +72,13 @@ class AnswerService:
             yield AnswerEvent(kind="rewrite", text=standalone)
         query = standalone or question
 
-        retrieved = self.retriever.search(query, s.top_k)
+        sources = allowed(filter, self.catalog())
+        if sources == set():
+            raise FilterError(f"no indexed document matches the filter ({_describe(filter)}): widen or remove it")
+        retrieved = self.retriever.search(query, s.top_k, sources)
         timings.retrieval_s = time.perf_counter() - start - timings.rewrite_s
-        base = {"question": question, "standalone_question": standalone, "model": self.generator.name}
+        base = {"question": question, "standalone_question": standalone, "model": self.generator.name,
+                "filter": filter if filter is not None and not filter.empty else None}
 
         if not retrieved or max(p.score for p in retrieved) < s.min_score:
             yield AnswerEvent(kind="passages", passages=retrieved)
@@ -153,3 +165,9 @@ def _citation(n: int, p: Passage, claim: str) -> Citation:
         n=n, source=p.source, page=p.page, text=p.text, heading=p.heading,
         char_start=p.char_start, char_end=p.char_end, span_start=span_start, span_end=span_end,
     )
+
+
+def _describe(f: Filter) -> str:
+    parts = [f"files {', '.join(f.files)}" if f.files else "", f"folders {', '.join(f.folders)}" if f.folders else "",
+             f"after {f.after}" if f.after else "", f"before {f.before}" if f.before else ""]
+    return "; ".join(p for p in parts if p)

@@ -74,7 +74,9 @@ class App:
 
     @cached_property
     def service(self) -> AnswerService:
-        return AnswerService(self.retriever, self.generator, Prompts(self.settings.prompts_dir), self.settings)
+        return AnswerService(
+            self.retriever, self.generator, Prompts(self.settings.prompts_dir), self.settings, self.manifest.catalog
+        )
 
     def ingest(self, progress: bool = False, rebuild: bool = False) -> IngestReport:
         if rebuild:

@@ -36,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, help="folder of the index (default: data/ in the project, or the settings)")
     common.add_argument("--debug", action="store_true", help="show full tracebacks")
+    scope = argparse.ArgumentParser(add_help=False)
+    scope.add_argument("--file", action="append", default=[], metavar="PATTERN",
+                       help="only documents whose path matches this glob, e.g. 'reports/*.pdf' (repeatable)")
+    scope.add_argument("--folder", action="append", default=[], metavar="DIR",
+                       help="only documents in this folder of the corpus, subfolders included (repeatable)")
+    scope.add_argument("--after", metavar="YYYY-MM-DD", help="only documents modified on or after this day")
+    scope.add_argument("--before", metavar="YYYY-MM-DD", help="only documents modified on or before this day")
 
     p = argparse.ArgumentParser(prog="assistant", description="Ask questions about your own documents, offline, with cited answers.")
     p.set_defaults(func=lambda a: (p.print_help(), 0)[1], debug=False)
@@ -47,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_ingest)
 
-    s = sub.add_parser("ask", parents=[common], help="answer a question with cited passages")
+    s = sub.add_parser("ask", parents=[common, scope], help="answer a question with cited passages")
     s.add_argument("question")
     s.add_argument("--corpus", type=Path, help="answer from this folder (ingested incrementally into its own collection first)")
     s.add_argument("--model", help="model name (see `assistant models`)")
@@ -55,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the full answer record as one JSON object")
     s.set_defaults(func=cmd_ask)
 
-    s = sub.add_parser("chat", parents=[common], help="a conversation in the terminal: follow-up questions keep the thread")
+    s = sub.add_parser("chat", parents=[common, scope], help="a conversation in the terminal: follow-up questions keep the thread")
     s.add_argument("--corpus", type=Path, help="answer from this folder (ingested incrementally into its own collection first)")
     s.add_argument("--model", help="model name (see `assistant models`)")
     s.add_argument("--top-k", type=int, help="passages given to the model")
@@ -123,11 +130,12 @@ def cmd_ingest(args) -> int:
 
 def cmd_ask(args) -> int:
     app = _ready_app(args, quiet=args.json)
+    scope = _filter(args)
     if args.json:
-        answer = app.service.ask(args.question)
+        answer = app.service.ask(args.question, filter=scope)
         print(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return 0
-    _stream_answer(app, args.question)
+    _stream_answer(app, args.question, filter=scope)
     return 0
 
 
@@ -136,6 +144,7 @@ def cmd_chat(args) -> int:
     from assistant.records import Turn
 
     app = _ready_app(args)
+    scope = _filter(args)
     history: list[Turn] = []
     interactive = sys.stdin.isatty()
     while True:
@@ -147,7 +156,7 @@ def cmd_chat(args) -> int:
             break
         if not interactive:
             print(f"\nyou> {question}")
-        answer = _stream_answer(app, question, history)
+        answer = _stream_answer(app, question, history, scope)
         if answer is not None and not answer.abstained:
             history.append(Turn(question=answer.standalone_question or question, answer=answer.answer))
     return 0
@@ -166,12 +175,31 @@ def _ready_app(args, quiet: bool = False):
     return app
 
 
-def _stream_answer(app, question: str, history=None):
+def _filter(args):
+    """The --file/--folder/--after/--before options as a Filter (None when none is given)."""
+    from datetime import date
+
+    from assistant.errors import AssistantError
+    from assistant.records import Filter
+
+    days = {}
+    for name in ("after", "before"):
+        value = getattr(args, name)
+        if value:
+            try:
+                days[name] = date.fromisoformat(value)
+            except ValueError:
+                raise AssistantError(f"--{name} {value!r}: not a date; write it as YYYY-MM-DD, e.g. 2025-03-31") from None
+    scope = Filter(files=args.file, folders=args.folder, **days)
+    return None if scope.empty else scope
+
+
+def _stream_answer(app, question: str, history=None, filter=None):
     """Print the answer as it streams, then the checked answer and its sources. Ctrl-C stops it."""
     from contextlib import closing
 
     answer, streamed = None, []
-    with closing(app.service.stream(question, history)) as events:
+    with closing(app.service.stream(question, history, filter=filter)) as events:
         try:
             for event in events:
                 if event.kind == "rewrite":

@@ -39,3 +39,7 @@ class GenerationError(AssistantError):
 
 class ContextError(AssistantError):
     """The question and the rules alone do not fit in the model's context window."""
+
+
+class FilterError(AssistantError):
+    """A filter (files, folders, dates) matches no indexed document."""

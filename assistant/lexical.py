@@ -54,6 +54,7 @@ class LexicalIndex:
         self._tokenize: Tokenizer | None = None
         self._bm25 = None
         self._ids: list[str] = []
+        self._sources: list[str] = []  # the source of each id, for filter masks
         self._loaded_stamp: str | None = None
 
     def tokenize(self, text: str) -> list[str]:
@@ -93,16 +94,17 @@ class LexicalIndex:
         import bm25s  # lazy: only at ingest and query time
 
         rows = self._db.execute(
-            "SELECT chunk_id, tokens FROM lexical WHERE collection=? ORDER BY chunk_id", (self.collection,)
+            "SELECT chunk_id, tokens, source FROM lexical WHERE collection=? ORDER BY chunk_id", (self.collection,)
         ).fetchall()
         staging = self.folder.with_name(self.folder.name + ".new")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         if rows:
             bm25 = bm25s.BM25()
-            bm25.index([t.split() or ["\u2205"] for _, t in rows], show_progress=False)
+            bm25.index([t.split() or ["\u2205"] for _, t, _ in rows], show_progress=False)
             bm25.save(str(staging), show_progress=False)
-        (staging / "ids.json").write_text(json.dumps({"stamp": f"{time.time_ns()}", "ids": [r[0] for r in rows]}))
+        (staging / "ids.json").write_text(json.dumps(
+            {"stamp": f"{time.time_ns()}", "ids": [r[0] for r in rows], "sources": [r[2] for r in rows]}))
         old = self.folder.with_name(self.folder.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if self.folder.exists():
@@ -117,19 +119,29 @@ class LexicalIndex:
 
     # --- reads (queries) ---------------------------------------------------------------------
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score) of the best k chunks with a positive score, best first."""
+    def search(self, query: str, k: int, sources: set[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) of the best k chunks with a positive score, best first.
+
+        With `sources`, only chunks of those documents are scored (a mask over the index).
+        """
         self._load()
         tokens = self.tokenize(query)
         if self._bm25 is None or not self._ids or not tokens:
             return []
-        docs, scores = self._bm25.retrieve([tokens], k=min(k, len(self._ids)), show_progress=False, n_threads=1)
+        mask = None
+        if sources is not None:
+            import numpy  # installed with bm25s
+
+            mask = numpy.fromiter((s in sources for s in self._sources), dtype=numpy.float32, count=len(self._ids))
+        docs, scores = self._bm25.retrieve(
+            [tokens], k=min(k, len(self._ids)), show_progress=False, n_threads=1, weight_mask=mask
+        )
         return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
     def _load(self) -> None:
         meta_path = self.folder / "ids.json"
         if not meta_path.exists():
-            self._bm25, self._ids, self._loaded_stamp = None, [], None
+            self._bm25, self._ids, self._sources, self._loaded_stamp = None, [], [], None
             return
         meta = json.loads(meta_path.read_text())
         if meta["stamp"] == self._loaded_stamp:
@@ -137,5 +149,11 @@ class LexicalIndex:
         import bm25s
 
         self._ids = meta["ids"]
+        self._sources = meta.get("sources") or self._sources_of(self._ids)
         self._bm25 = bm25s.BM25.load(str(self.folder), show_progress=False) if self._ids else None
         self._loaded_stamp = meta["stamp"]
+
+    def _sources_of(self, ids: list[str]) -> list[str]:
+        """Each id's source, for an index saved before ids.json listed them."""
+        rows = dict(self._db.execute("SELECT chunk_id, source FROM lexical WHERE collection=?", (self.collection,)))
+        return [rows.get(i, "") for i in ids]

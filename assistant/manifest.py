@@ -21,6 +21,7 @@ class FileRecord:
     chunks: int
     status: str  # "pending" or "done"
     ingested_at: float
+    modified: float | None = None  # the file's modification time (for date filters)
 
 
 class Manifest:
@@ -33,20 +34,32 @@ class Manifest:
             "CREATE TABLE IF NOT EXISTS files (collection TEXT, source TEXT, content_hash TEXT, "
             "chunks INTEGER, status TEXT, ingested_at REAL, PRIMARY KEY (collection, source))"
         )
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(files)")}
+        if "modified" not in columns:  # manifests written before date filters existed
+            self._db.execute("ALTER TABLE files ADD COLUMN modified REAL")
         self._db.commit()
 
     def records(self) -> dict[str, FileRecord]:
         rows = self._db.execute(
-            "SELECT source, content_hash, chunks, status, ingested_at FROM files WHERE collection=?",
+            "SELECT source, content_hash, chunks, status, ingested_at, modified FROM files WHERE collection=?",
             (self.collection,),
         )
         return {r[0]: FileRecord(*r) for r in rows}
 
-    def mark_pending(self, source: str, content_hash: str) -> None:
-        self._put(source, content_hash, 0, "pending")
+    def catalog(self) -> dict[str, float | None]:
+        """Indexed source -> modification time, for filters."""
+        rows = self._db.execute("SELECT source, modified FROM files WHERE collection=? AND status='done'", (self.collection,))
+        return dict(rows.fetchall())
 
-    def mark_done(self, source: str, content_hash: str, chunks: int) -> None:
-        self._put(source, content_hash, chunks, "done")
+    def mark_pending(self, source: str, content_hash: str, modified: float | None = None) -> None:
+        self._put(source, content_hash, 0, "pending", modified)
+
+    def mark_done(self, source: str, content_hash: str, chunks: int, modified: float | None = None) -> None:
+        self._put(source, content_hash, chunks, "done", modified)
+
+    def set_modified(self, source: str, modified: float) -> None:
+        with self._db:
+            self._db.execute("UPDATE files SET modified=? WHERE collection=? AND source=?", (modified, self.collection, source))
 
     def remove(self, source: str) -> None:
         with self._db:
@@ -59,9 +72,10 @@ class Manifest:
     def close(self) -> None:
         self._db.close()
 
-    def _put(self, source: str, content_hash: str, chunks: int, status: str) -> None:
+    def _put(self, source: str, content_hash: str, chunks: int, status: str, modified: float | None) -> None:
         with self._db:
             self._db.execute(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
-                (self.collection, source, content_hash, chunks, status, time.time()),
+                "INSERT OR REPLACE INTO files (collection, source, content_hash, chunks, status, ingested_at, modified) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (self.collection, source, content_hash, chunks, status, time.time(), modified),
             )

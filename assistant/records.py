@@ -7,6 +7,8 @@ contract: fields may be added, none renamed.
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, Field
 
 
@@ -69,6 +71,19 @@ class Citation(BaseModel):
         return self.text[self.span_start : self.span_end]
 
 
+class Filter(BaseModel):
+    """Which documents a question may be answered from (see filters.py); empty allows all."""
+
+    files: list[str] = Field(default_factory=list, description="glob patterns on the path in the corpus, e.g. 'reports/*.pdf'")
+    folders: list[str] = Field(default_factory=list, description="folders in the corpus, each with everything under it")
+    after: date | None = Field(None, description="only documents modified on or after this day (UTC)")
+    before: date | None = Field(None, description="only documents modified on or before this day (UTC)")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.files or self.folders or self.after or self.before)
+
+
 class Turn(BaseModel):
     """One earlier exchange of a conversation, as a follow-up question sees it."""
 
@@ -117,6 +132,7 @@ class Answer(BaseModel):
         None, description="why the assistant abstained: 'weak_evidence', 'model', 'unsupported' or None"
     )
     stopped: bool = Field(False, description="the user stopped the generation before the model finished")
+    filter: Filter | None = Field(None, description="the filter the question was asked with")
 
 
 class AnswerEvent(BaseModel):

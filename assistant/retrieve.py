@@ -42,12 +42,15 @@ class Retriever:
         self.lexical = lexical
         self.config = config
 
-    def search(self, question: str, k: int) -> list[Passage]:
+    def search(self, question: str, k: int, sources: set[str] | None = None) -> list[Passage]:
+        """The k best passages; with `sources`, only from those documents (None: from all)."""
         c = self.config
+        if sources == set():
+            return []
         [vector] = self.embedder.embed([question])
         n = max(k, c.candidates)
-        dense = self.store.query(vector, n) if c.mode != "lexical" else []
-        lexical = self.lexical.search(question, n) if c.mode != "dense" and self.lexical is not None else []
+        dense = self.store.query(vector, n, sources) if c.mode != "lexical" else []
+        lexical = self.lexical.search(question, n, sources) if c.mode != "dense" and self.lexical is not None else []
         passages = dict(dense)
         passages.update(self.store.get([cid for cid, _ in lexical if cid not in passages], vector))
         fused: dict[str, float] = {}

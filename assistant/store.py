@@ -70,12 +70,18 @@ class ChromaStore:
     def delete_source(self, source: str) -> None:
         self._col.delete(where={"source": source})
 
-    def query(self, vector: list[float], k: int) -> list[tuple[str, Passage]]:
-        """(chunk id, passage) of the k nearest chunks, best first; score is the cosine similarity."""
-        if self._col.count() == 0:
+    def query(self, vector: list[float], k: int, sources: set[str] | None = None) -> list[tuple[str, Passage]]:
+        """(chunk id, passage) of the k nearest chunks, best first; score is the cosine similarity.
+
+        With `sources`, only chunks of those documents (a metadata filter inside Chroma).
+        """
+        if self._col.count() == 0 or sources == set():
             return []
+        where = None
+        if sources is not None:
+            where = {"source": {"$in": sorted(sources)}} if len(sources) > 1 else {"source": next(iter(sources))}
         res = self._col.query(
-            query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]
+            query_embeddings=[vector], n_results=k, where=where, include=["documents", "metadatas", "distances"]
         )
         return [
             (cid, _passage(text, meta, 1.0 - float(dist)))

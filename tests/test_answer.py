@@ -53,9 +53,9 @@ class FixedRetriever:
         self.passages = passages
         self.queries: list[str] = []
 
-    def search(self, question, k):
+    def search(self, question, k, sources=None):
         self.queries.append(question)
-        return self.passages[:k]
+        return [p for p in self.passages if sources is None or p.source in sources][:k]
 
 
 def service(*replies, passages=PASSAGES, context_window=4096, **settings):

@@ -69,11 +69,13 @@ def ingest(
     known = manifest.records()
     seen: set[str] = set()
     todo: list[tuple[Path, bytes, str]] = []
+    modified: dict[str, float] = {}
     for path in scan(corpus):
         source = relative_source(path, corpus)
         seen.add(source)
         try:
             data = path.read_bytes()
+            modified[source] = path.stat().st_mtime
         except OSError as exc:
             report.errors[source] = f"cannot read ({exc.strerror})"
             continue
@@ -81,6 +83,8 @@ def ingest(
         record = known.get(source)
         if record and record.status == "done" and record.content_hash == digest:
             report.unchanged += 1
+            if record.modified != modified[source]:
+                manifest.set_modified(source, modified[source])
         else:
             todo.append((path, data, digest))
 
@@ -105,11 +109,11 @@ def ingest(
             continue
         group.append((doc, chunks))
         if sum(len(c) for _, c in group) >= _EMBED_GROUP:
-            _write(group, store, manifest, embedder, known, report, lexical)
+            _write(group, store, manifest, embedder, known, report, lexical, modified)
             bar.update(len(group))
             group = []
     if group:
-        _write(group, store, manifest, embedder, known, report, lexical)
+        _write(group, store, manifest, embedder, known, report, lexical, modified)
         bar.update(len(group))
     bar.close()
     if lexical is not None and lexical.dirty():
@@ -119,17 +123,17 @@ def ingest(
 
 
 def _write(group, store: ChromaStore, manifest: Manifest, embedder: Embedder, known, report: IngestReport,
-           lexical: LexicalIndex | None) -> None:
+           lexical: LexicalIndex | None, modified: dict[str, float]) -> None:
     texts = [c.text for _, chunks in group for c in chunks]
     vectors = embedder.embed(texts)
     offset = 0
     for doc, chunks in group:
-        manifest.mark_pending(doc.source, doc.content_hash)
+        manifest.mark_pending(doc.source, doc.content_hash, modified.get(doc.source))
         store.replace_source(doc.source, chunks, vectors[offset : offset + len(chunks)])
         if lexical is not None:
             lexical.replace_source(doc.source, chunks)
         offset += len(chunks)
-        manifest.mark_done(doc.source, doc.content_hash, len(chunks))
+        manifest.mark_done(doc.source, doc.content_hash, len(chunks), modified.get(doc.source))
         (report.updated if doc.source in known else report.added).append(doc.source)
         report.chunks_written += len(chunks)
 
