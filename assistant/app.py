@@ -86,6 +86,12 @@ class App:
             self.corpus, self.store, self.manifest, self.embedder, s.chunk_size, s.chunk_overlap, progress, self.lexical
         )
 
+    def watch(self, stop, on_report=lambda report: None, on_error=lambda exc: None) -> None:
+        """Re-ingest whenever the corpus changes, until `stop` (a threading.Event) is set."""
+        from assistant.ingest.watch import watch
+
+        watch(self.corpus, self.ingest, self.settings.watch_interval, stop, on_report, on_error)
+
     def _drop(self) -> None:
         """Delete this collection and its manifest, whatever embedder built it."""
         drop_collection(self.settings.data_dir / "chroma", self.collection)

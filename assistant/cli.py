@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("path", nargs="?", type=Path, help="corpus folder (default: the configured corpus_dir)")
     s.add_argument("--rebuild", action="store_true", help="drop the collection and index everything again")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.add_argument("--watch", action="store_true",
+                   help="keep running: pick up added, changed and deleted files as they happen (Ctrl-C to stop)")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("ask", parents=[common, scope], help="answer a question with cited passages")
@@ -95,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", help="address to bind (default 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (default 7860)")
     s.add_argument("--no-ingest", action="store_true", help="do not ingest the corpus before serving")
+    s.add_argument("--watch", action="store_true", help="re-index the corpus folder while serving, as files change")
     s.set_defaults(func=cmd_serve)
     return p
 
@@ -122,10 +125,25 @@ def _app(args, **overrides):
 
 def cmd_ingest(args) -> int:
     app = _app(args)
+    if args.watch:
+        return _watch(app)
     report = app.ingest(progress=not args.quiet and sys.stderr.isatty(), rebuild=args.rebuild)
     print(report.summary())
     print(f"collection '{app.collection}': {app.store.count()} chunks from {app.corpus}")
     return 1 if report.errors and not (report.added or report.updated or report.unchanged) else 0
+
+
+def _watch(app) -> int:
+    import threading
+
+    print(f"watching {app.corpus} every {app.settings.watch_interval:g} s (Ctrl-C to stop)", flush=True)
+    stop = threading.Event()
+    try:
+        app.watch(stop, on_report=lambda r: print(r.summary(), flush=True),
+                  on_error=lambda exc: print(f"error: {exc}", file=sys.stderr, flush=True))
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
 
 
 def cmd_ask(args) -> int:
@@ -320,6 +338,14 @@ def cmd_serve(args) -> int:
     app = _app(args, model=args.model, host=args.host, port=args.port)
     if not args.no_ingest:
         print(app.ingest(progress=sys.stderr.isatty()).summary())
+    if args.watch:
+        import threading
+
+        stop = threading.Event()
+        threading.Thread(target=app.watch, args=(stop,), kwargs={
+            "on_report": lambda r: (r.added or r.updated or r.removed or r.errors) and print(r.summary(), flush=True),
+            "on_error": lambda exc: print(f"error: {exc}", file=sys.stderr, flush=True),
+        }, daemon=True, name="watch").start()
     serve(app)
     return 0
 

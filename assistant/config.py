@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     rewrite_followups: bool = Field(
         True, description="Rewrite a follow-up question into a standalone one with the model before retrieval."
     )
+    watch_interval: float = Field(
+        2.0, ge=0.1, le=3600, description="Seconds between looks at the corpus folder in watch mode (0.1 to 3600)."
+    )
     host: str = Field("127.0.0.1", description="Address the chat window binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the chat window (1 to 65535).")
 

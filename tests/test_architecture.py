@@ -13,7 +13,7 @@ LAYERS = {
     "embed": 2, "store": 2, "manifest": 2, "lexical": 2, "modelfiles": 2, "prompts": 2, "generate": 2,
     "ingest.pdf": 2, "ingest.word": 2, "ingest.webpage": 2,
     "ingest.loaders": 3, "ingest.chunking": 3, "retrieve": 3,
-    "ingest.pipeline": 4, "answer": 4,
+    "ingest.pipeline": 4, "ingest.watch": 4.5, "answer": 4,
     "eval.questions": 1, "eval.scoring": 1, "eval.aggregate": 2, "eval.report": 3, "eval.compare": 2,
     "app": 5,
     "eval.runner": 6,
