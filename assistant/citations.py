@@ -122,26 +122,36 @@ def check_sentences(text: str, passages: list[str]) -> tuple[str, list[tuple[str
     return " ".join(c[0] for c in checked), checked
 
 
-_PASSAGE_SENTENCE = re.compile(r"[^\s][^\n]*?(?:[.!?](?=[\s\"')\]]|$)|(?=\n)|$)")
+_PASSAGE_SENTENCE = re.compile(r"[^\s].*?(?:[.!?](?=[\s\"')\]]|$)|(?=\n[ \t]*\n)|$)", re.S)  # a hard-wrapped line runs on
 
 
 def best_span(claim: str, passage: str) -> tuple[int, int]:
     """Offsets of the passage's sentence (or two adjacent sentences) that best supports `claim`.
 
-    Best = the highest F1 of content words shared with the claim, so a span must hold the
-    claim's words without much else; with no shared word, the span is the whole passage.
+    Each claim word found counts by its rarity in the passage (1 / the number of the
+    passage's sentences holding it), so a name found once outweighs the subject that
+    every sentence repeats; words match on their first six letters (founded ~ founder).
+    The best single sentence wins unless it holds under half of the claim and two
+    adjacent sentences hold half as much again. With no shared word, the whole passage.
 
         >>> best_span("It opened in 1932.", "Falk drew it. It opened in 1932. Rain fell.")
         (14, 32)
     """
-    words = _content_words(_MARKERS_ONLY.sub(" ", claim))
+    words = {w[:6] for w in _content_words(_MARKERS_ONLY.sub(" ", claim))}
     spans = [(m.start(), m.end()) for m in _PASSAGE_SENTENCE.finditer(passage)]
-    candidates = spans + [(a[0], b[1]) for a, b in zip(spans, spans[1:])]
-    best, best_f1 = (0, len(passage)), 0.0
-    for start, end in candidates:
-        found = _content_words(passage[start:end])
-        shared = len(words & found)
-        f1 = 2 * shared / (len(words) + len(found)) if shared else 0.0
-        if f1 > best_f1:
-            best, best_f1 = (start, end), f1
+    found = [{w[:6] for w in _content_words(passage[a:b])} & words for a, b in spans]
+    if not words or not any(found):
+        return 0, len(passage)
+    weight = {w: 1 / max(1, sum(w in f for f in found)) for w in words}
+    total = sum(weight.values())
+
+    def recall(held: set[str]) -> float:
+        return sum(weight[w] for w in held) / total
+
+    i = max(range(len(spans)), key=lambda j: (recall(found[j]), -(spans[j][1] - spans[j][0])))
+    best, best_recall = spans[i], recall(found[i])
+    if best_recall < 0.5 and len(spans) > 1:
+        j = max(range(len(spans) - 1), key=lambda j: recall(found[j] | found[j + 1]))
+        if recall(found[j] | found[j + 1]) >= 1.5 * best_recall:
+            best = (spans[j][0], spans[j + 1][1])
     return best

@@ -64,3 +64,12 @@ def test_best_span_is_the_passage_sentence_holding_the_claim():
     start, end = best_span("The bridge opened in 1932 [1].", passage)
     assert passage[start:end] == "The bridge opened in May 1932."
     assert best_span("Nothing shared here.", passage) == (0, len(passage))  # no shared word: the whole passage
+
+
+def test_best_span_prefers_the_rare_words_and_reads_across_wrapped_lines():
+    from assistant.citations import best_span
+
+    passage = ("Mossgrove Bakery: opening notes\n\nMossgrove Bakery opened on Tannery Street in 2019. Its founder,\n"
+               "Ilse Marrow, trained as a pastry chef in Lyon.\n\nThe bakery is best known for its cardamom knots.")
+    start, end = best_span("Ilse Marrow founded Mossgrove Bakery [1].", passage)
+    assert passage[start:end] == "Its founder,\nIlse Marrow, trained as a pastry chef in Lyon."

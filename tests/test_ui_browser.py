@@ -41,6 +41,31 @@ def test_question_streams_an_answer_with_its_cited_passage(served, browser, arti
     sources = page.locator("#sources")
     assert "bakery.txt" in sources.inner_text()
     assert "cardamom knots" in sources.locator(".passage").first.inner_text()
+    assert "cardamom knots" in sources.locator(".passage mark").first.inner_text()  # the supporting span is highlighted
     page.screenshot(path=str(artifacts / "chat.png"))
+
+    # a follow-up keeps the thread: "it" is the bakery
+    page.locator("#question textarea").fill("Who founded it?")
+    page.locator("#ask").click()
+    page.wait_for_selector("#sources .note:has-text('Searched for')", timeout=240_000)
+    assert "Marrow" in page.locator("#chat .message").last.inner_text()
+    assert "bakery" in page.locator("#sources .note").first.inner_text().lower()
+    page.screenshot(path=str(artifacts / "follow-up.png"))
+
+    # "New conversation" forgets the history
+    page.locator("#new").click()
+    page.wait_for_function("document.querySelectorAll('#chat .message').length === 0", timeout=10_000)
     assert requests and all(u.startswith(served) for u in requests), [u for u in requests if not u.startswith(served)]
+    page.close()
+
+
+def test_stop_button_ends_the_answer(served, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page.goto(served)
+    page.locator("#question textarea").fill("Describe the Karsk Point lighthouse, its history, its keeper and its museum in detail.")
+    page.locator("#ask").click()
+    page.wait_for_selector("#sources h3:has-text('Searching')", timeout=120_000)
+    page.wait_for_function("(document.querySelector('#chat .message:last-child') || {}).innerText?.length > 3", timeout=120_000)
+    page.locator("#stop").click()
+    page.wait_for_selector("#sources .note:has-text('Stopped before the end')", timeout=60_000)
     page.close()
