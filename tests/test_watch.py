@@ -50,8 +50,8 @@ def test_watch_picks_up_added_changed_and_deleted_files(corpus, tmp_path, fake_e
         sources = lambda: {p.source for _, p in store.query(fake_embedder.embed(["ferry"])[0], 50)}  # noqa: E731
 
         (corpus / "ferry.md").write_text("# Ferry\n\nThe ferry timetable changes in March.\n")
-        assert _wait(lambda: "ferry.md" in sources())
-        assert any(r.added == ["ferry.md"] for r in reports)
+        assert _wait(lambda: any(r.added == ["ferry.md"] for r in reports))
+        assert "ferry.md" in sources()
         assert [cid for cid, _ in lexical.search("timetable", 5)]  # the BM25 index follows
 
         (corpus / "ferry.md").write_text("# Ferry\n\nThe ferry now leaves at 07:40 sharp.\n")
