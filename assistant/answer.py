@@ -12,8 +12,9 @@ The assistant abstains, answering the fixed abstain sentence with the closest
 passages attached, when
   - the best passage's cosine similarity is below `min_score` (the model is not asked),
   - the model says the documents do not hold the answer, or
-  - `abstain_unsupported` is on and no sentence of the answer is supported by
-    the passage it cites.
+  - no sentence of the answer (a bare Yes or No aside) has `min_support` of its
+    content words in the passage it cites: the model wrote something the
+    passages do not hold.
 
 A `Filter` limits the documents the passages may come from (files, folders,
 dates); nothing outside it reaches the model.
@@ -31,7 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 
 from assistant.budget import MESSAGE_OVERHEAD, fit
-from assistant.citations import best_overlap, best_span, check_sentences, is_abstention, resolve
+from assistant.citations import best_overlap, best_span, check_sentences, is_abstention, is_bare_verdict, resolve
 from assistant.config import Settings
 from assistant.errors import FilterError
 from assistant.filters import allowed
@@ -113,7 +114,8 @@ class AnswerService:
             return
         record = self._grounded(raw, used, base, timings)
         record.left_out, record.stopped = left_out, stopped
-        if s.abstain_unsupported and not stopped and record.sentences and not any(x.supported for x in record.sentences):
+        judged = [x.support for x in record.sentences if not is_bare_verdict(x.text)]
+        if s.min_support > 0 and not stopped and judged and max(judged) < s.min_support:
             yield from self._abstain(base, used, "unsupported", timings, start, left_out)
             return
         yield AnswerEvent(kind="answer", answer=record)

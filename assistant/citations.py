@@ -74,6 +74,11 @@ SUPPORT_THRESHOLD = 0.5  # share of a sentence's content words found in a passag
 REPOINT_MARGIN = 0.2  # another passage must support a sentence this much better to take its citation
 
 
+def is_bare_verdict(sentence: str) -> bool:
+    """A sentence that is only Yes or No (with markers): nothing in it to look up in a passage."""
+    return _WORD.findall(_MARKERS_ONLY.sub(" ", sentence).lower()) in (["yes"], ["no"])
+
+
 def split_sentences(text: str) -> list[str]:
     """Split after . ! ? (keeping any [n] markers that follow with their sentence)."""
     out, start = [], 0

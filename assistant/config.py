@@ -80,8 +80,10 @@ class Settings(BaseSettings):
         description="Abstain without asking the model when the best passage's cosine similarity is below this "
         "(-1 to 1). A provisional value; calibration on dev questions comes with the grounding work.",
     )
-    abstain_unsupported: bool = Field(
-        True, description="Abstain when no sentence of the model's answer is supported by the passage it cites."
+    min_support: float = Field(
+        0.3, ge=0.0, le=1.0,
+        description="Abstain when no sentence of the answer has at least this share of its content words in the "
+        "passage it cites (0 to 1; 0 never abstains for this). A bare Yes or No is not judged.",
     )
     rewrite_followups: bool = Field(
         True, description="Rewrite a follow-up question into a standalone one with the model before retrieval."

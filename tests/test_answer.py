@@ -117,9 +117,17 @@ def test_weak_evidence_abstains_without_asking_the_model():
 
 
 def test_an_unsupported_answer_is_kept_when_the_switch_is_off():
-    svc, _ = service("The tower is painted purple and green [2].", abstain_unsupported=False)
+    svc, _ = service("The tower is painted purple and green [2].", min_support=0)
     answer = svc.ask("What colour is the tower?")
     assert not answer.abstained and answer.sentences[0].supported is False
+
+
+def test_a_bare_yes_is_not_judged_but_one_supported_sentence_is_enough():
+    svc, _ = service("Yes [1].")
+    assert not svc.ask("Was the tower built in 1923?").abstained
+    svc, _ = service("The tower is 31 metres tall [1]. It is painted purple [1].")
+    answer = svc.ask("How tall is the tower?")
+    assert not answer.abstained and [x.supported for x in answer.sentences] == [True, False]
 
 
 def test_a_follow_up_is_rewritten_before_retrieval():
