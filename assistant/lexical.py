@@ -35,11 +35,6 @@ class Tokenizer:
         return self._stem([t for t in _TOKEN.findall(text.lower()) if t not in self._stop])
 
 
-def chunk_text(chunk: Chunk) -> str:
-    """What the lexical index reads of a chunk: its title and heading path, then its text."""
-    return " ".join(x for x in (chunk.title, chunk.heading, chunk.text) if x)
-
-
 class LexicalIndex:
     def __init__(self, folder: Path, db_path: Path, collection: str):
         self.folder = folder / collection
@@ -65,7 +60,7 @@ class LexicalIndex:
     # --- writes (ingest) ---------------------------------------------------------------------
 
     def replace_source(self, source: str, chunks: list[Chunk]) -> None:
-        rows = [(self.collection, c.id, source, " ".join(self.tokenize(chunk_text(c)))) for c in chunks]
+        rows = [(self.collection, c.id, source, " ".join(self.tokenize(c.with_context()))) for c in chunks]
         with self._db:
             self._db.execute("DELETE FROM lexical WHERE collection=? AND source=?", (self.collection, source))
             self._db.executemany("INSERT OR REPLACE INTO lexical VALUES (?, ?, ?, ?)", rows)

@@ -37,6 +37,18 @@ class Chunk(BaseModel):
     page: int | None = None
     content_hash: str
 
+    def with_context(self) -> str:
+        """The text the embedder and BM25 see: the document title and heading path, then the chunk.
+
+        A heading path that starts with the title (a Markdown `# Title`) does not repeat it.
+        """
+        heading = self.heading
+        if heading == self.title:
+            heading = ""
+        elif heading.startswith(self.title + " > "):
+            heading = heading[len(self.title) + 3:]
+        return "\n".join(x for x in (self.title, heading, self.text) if x)
+
 
 class Passage(BaseModel):
     """A retrieved chunk with its score (higher is better)."""

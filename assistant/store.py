@@ -29,6 +29,11 @@ def _client(path: Path):
     )
 
 
+# How chunks are turned into vectors; a collection built by another recipe is refused (rebuild it).
+# 1: the chunk text alone. 2: the document title and heading path, then the chunk text.
+RECIPE = 2
+
+
 class ChromaStore:
     def __init__(self, path: Path, collection: str, embedder_id: str, dimension: int):
         self.collection_name = collection
@@ -38,11 +43,13 @@ class ChromaStore:
             if collection in existing:
                 self._col = self._client.get_collection(collection, embedding_function=None)
                 _check_embedder(self._col.metadata or {}, collection, embedder_id, dimension)
+                _check_recipe(self._col.metadata or {}, collection)
             else:
                 self._col = self._client.create_collection(
                     collection,
                     embedding_function=None,
-                    metadata={"hnsw:space": "cosine", "embedder": embedder_id, "dimension": dimension},
+                    metadata={"hnsw:space": "cosine", "embedder": embedder_id, "dimension": dimension,
+                              "recipe": RECIPE},
                 )
         except EmbedderMismatch:
             raise
@@ -142,6 +149,15 @@ def _metadata(chunk: Chunk) -> dict:
     if chunk.page is not None:
         meta["page"] = chunk.page
     return meta
+
+
+def _check_recipe(meta: dict, collection: str) -> None:
+    if meta.get("recipe", 1) != RECIPE:
+        raise EmbedderMismatch(
+            f"collection '{collection}' was built by an older version of the assistant, which embedded chunks "
+            f"differently (recipe {meta.get('recipe', 1)}, now {RECIPE}): rebuild the index with "
+            "`assistant ingest --rebuild`."
+        )
 
 
 def _check_embedder(meta: dict, collection: str, embedder_id: str, dimension: int) -> None:

@@ -57,3 +57,12 @@ def test_overlap_must_be_below_size():
 def test_embedder_must_be_known():
     with pytest.raises(ConfigError, match="embedder"):
         load_settings(embedder="some-hub-model")
+
+
+def test_the_readme_table_lists_every_setting_with_its_description():
+    from assistant.config import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    for name, description in describe_fields().items():
+        assert f"| `{name}` |" in readme, f"README settings table lacks {name}"
+        assert description in readme, f"README description of {name} is out of date"

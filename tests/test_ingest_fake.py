@@ -92,3 +92,25 @@ def test_hidden_and_unsupported_files_are_skipped(corpus, tmp_path, fake_embedde
     (corpus / "image.png").write_bytes(b"\x89PNG")
     report, _ = run(corpus, tmp_path / "data", fake_embedder)
     assert len(report.added) == 3 and not report.errors
+
+
+def test_the_embedder_sees_the_title_and_heading_path_with_each_chunk(corpus, tmp_path, fake_embedder):
+    _, store = run(corpus, tmp_path / "data", fake_embedder)
+    got = store._col.get(include=["documents", "metadatas", "embeddings"], where={"source": "lighthouse.md"})
+    seen = set()
+    for text, meta, vector in zip(got["documents"], got["metadatas"], got["embeddings"]):
+        assert meta["title"] == "The Karsk Point lighthouse"
+        section = {"The Karsk Point lighthouse": "", "The Karsk Point lighthouse > History": "History\n",
+                   "The Karsk Point lighthouse > Today": "Today\n"}[meta["heading"]]
+        [expected] = fake_embedder.embed([f"The Karsk Point lighthouse\n{section}{text}"])
+        assert [round(float(x), 5) for x in vector] == [round(x, 5) for x in expected]
+        seen.add(section)
+    assert "History\n" in seen
+
+
+def test_a_collection_built_by_an_older_recipe_is_refused(corpus, tmp_path, fake_embedder):
+    store, _ = open_parts(tmp_path / "data", fake_embedder)
+    old = {k: v for k, v in store._col.metadata.items() if not k.startswith("hnsw:")}
+    store._col.modify(metadata={**old, "recipe": 1})
+    with pytest.raises(EmbedderMismatch, match="older version of the assistant.*ingest --rebuild"):
+        open_parts(tmp_path / "data", fake_embedder)
