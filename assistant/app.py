@@ -26,7 +26,7 @@ from assistant.modelfiles import embedder_path, resolve_model
 from assistant.prompts import Prompts
 from assistant.lexical import LexicalIndex
 from assistant.retrieve import RetrievalConfig, Retriever
-from assistant.store import ChromaStore, drop_collection
+from assistant.store import TEXT_ONLY, WITH_CONTEXT, ChromaStore, drop_collection
 
 
 def collection_for(settings: Settings, corpus: Path) -> str:
@@ -50,7 +50,9 @@ class App:
 
     @cached_property
     def store(self) -> ChromaStore:
-        return ChromaStore(self.settings.data_dir / "chroma", self.collection, self.embedder.id, self.embedder.dimension)
+        s = self.settings
+        recipe = WITH_CONTEXT if s.embed_titles else TEXT_ONLY
+        return ChromaStore(s.data_dir / "chroma", self.collection, self.embedder.id, self.embedder.dimension, recipe)
 
     @cached_property
     def manifest(self) -> Manifest:

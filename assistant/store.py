@@ -31,30 +31,35 @@ def _client(path: Path):
 
 # How chunks are turned into vectors; a collection built by another recipe is refused (rebuild it).
 # 1: the chunk text alone. 2: the document title and heading path, then the chunk text.
-RECIPE = 2
+TEXT_ONLY, WITH_CONTEXT = 1, 2
 
 
 class ChromaStore:
-    def __init__(self, path: Path, collection: str, embedder_id: str, dimension: int):
+    def __init__(self, path: Path, collection: str, embedder_id: str, dimension: int, recipe: int = WITH_CONTEXT):
         self.collection_name = collection
+        self.recipe = recipe
         try:
             self._client = _client(path)
             existing = {c.name if hasattr(c, "name") else c for c in self._client.list_collections()}
             if collection in existing:
                 self._col = self._client.get_collection(collection, embedding_function=None)
                 _check_embedder(self._col.metadata or {}, collection, embedder_id, dimension)
-                _check_recipe(self._col.metadata or {}, collection)
+                _check_recipe(self._col.metadata or {}, collection, recipe)
             else:
                 self._col = self._client.create_collection(
                     collection,
                     embedding_function=None,
                     metadata={"hnsw:space": "cosine", "embedder": embedder_id, "dimension": dimension,
-                              "recipe": RECIPE},
+                              "recipe": recipe},
                 )
         except EmbedderMismatch:
             raise
         except Exception as exc:  # chromadb raises many types; convert at this boundary
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+
+    def embedding_text(self, chunk: Chunk) -> str:
+        """The text whose vector this collection stores for a chunk."""
+        return chunk.with_context() if self.recipe == WITH_CONTEXT else chunk.text
 
     def count(self) -> int:
         return self._col.count()
@@ -151,11 +156,13 @@ def _metadata(chunk: Chunk) -> dict:
     return meta
 
 
-def _check_recipe(meta: dict, collection: str) -> None:
-    if meta.get("recipe", 1) != RECIPE:
+def _check_recipe(meta: dict, collection: str, recipe: int) -> None:
+    built = meta.get("recipe", TEXT_ONLY)
+    if built != recipe:
+        how = {TEXT_ONLY: "chunk text alone", WITH_CONTEXT: "title and heading path with each chunk"}
         raise EmbedderMismatch(
-            f"collection '{collection}' was built by an older version of the assistant, which embedded chunks "
-            f"differently (recipe {meta.get('recipe', 1)}, now {RECIPE}): rebuild the index with "
+            f"collection '{collection}' was built embedding the {how.get(built, built)}, but the settings ask for "
+            f"the {how.get(recipe, recipe)} (setting 'embed_titles'): set it back, or rebuild the index with "
             "`assistant ingest --rebuild`."
         )
 

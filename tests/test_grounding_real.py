@@ -80,3 +80,13 @@ def test_stop_ends_a_real_generation_and_the_model_answers_again(app):
         answer = event.answer
     assert answer.stopped and answer.timings.completion_tokens == 2
     assert "Ruskvik" in app.service.ask("Who designed the present Karsk Point lighthouse tower?").answer
+
+
+def test_two_requests_at_once_take_turns_on_the_model(app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = ["Who designed the present Karsk Point lighthouse tower?", "What is Mossgrove Bakery best known for?"]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(app.service.ask, questions))
+    assert "Ruskvik" in answers[0].answer and [c.source for c in answers[0].citations] == ["lighthouse.md"]
+    assert "cardamom" in answers[1].answer.lower() and [c.source for c in answers[1].citations] == ["bakery.txt"]

@@ -108,9 +108,19 @@ def test_the_embedder_sees_the_title_and_heading_path_with_each_chunk(corpus, tm
     assert "History\n" in seen
 
 
+def test_text_only_embeddings_when_asked(corpus, tmp_path, fake_embedder):
+    from assistant.store import TEXT_ONLY
+
+    store = ChromaStore(tmp_path / "chroma", "plain", fake_embedder.id, fake_embedder.dimension, TEXT_ONLY)
+    ingest(corpus, store, Manifest(tmp_path / "m.sqlite", "plain"), fake_embedder, 60, 10)
+    got = store._col.get(include=["documents", "embeddings"], limit=1)
+    [expected] = fake_embedder.embed([got["documents"][0]])
+    assert [round(float(x), 5) for x in got["embeddings"][0]] == [round(x, 5) for x in expected]
+
+
 def test_a_collection_built_by_an_older_recipe_is_refused(corpus, tmp_path, fake_embedder):
     store, _ = open_parts(tmp_path / "data", fake_embedder)
     old = {k: v for k, v in store._col.metadata.items() if not k.startswith("hnsw:")}
     store._col.modify(metadata={**old, "recipe": 1})
-    with pytest.raises(EmbedderMismatch, match="older version of the assistant.*ingest --rebuild"):
+    with pytest.raises(EmbedderMismatch, match="built embedding the chunk text alone.*'embed_titles'.*ingest --rebuild"):
         open_parts(tmp_path / "data", fake_embedder)

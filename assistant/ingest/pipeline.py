@@ -124,7 +124,7 @@ def ingest(
 
 def _write(group, store: ChromaStore, manifest: Manifest, embedder: Embedder, known, report: IngestReport,
            lexical: LexicalIndex | None, modified: dict[str, float]) -> None:
-    texts = [c.with_context() for _, chunks in group for c in chunks]
+    texts = [store.embedding_text(c) for _, chunks in group for c in chunks]
     vectors = embedder.embed(texts)
     offset = 0
     for doc, chunks in group:
