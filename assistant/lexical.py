@@ -134,19 +134,33 @@ class LexicalIndex:
         return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
     def _load(self) -> None:
-        meta_path = self.folder / "ids.json"
-        if not meta_path.exists():
-            self._bm25, self._ids, self._sources, self._loaded_stamp = None, [], [], None
-            return
-        meta = json.loads(meta_path.read_text())
-        if meta["stamp"] == self._loaded_stamp:
-            return
-        import bm25s
+        """Load the saved index if it changed since the last load.
 
-        self._ids = meta["ids"]
-        self._sources = meta.get("sources") or self._sources_of(self._ids)
-        self._bm25 = bm25s.BM25.load(str(self.folder), show_progress=False) if self._ids else None
-        self._loaded_stamp = meta["stamp"]
+        A rebuild may swap the folder while we read it: the stamp is read before and after
+        loading, and a load that straddled a swap (or found the folder missing mid-swap) is
+        tried again; if it keeps failing, the index loaded before stays in use.
+        """
+        meta_path = self.folder / "ids.json"
+        for _ in range(20):
+            try:
+                if not meta_path.exists() and not self.folder.with_name(self.folder.name + ".new").exists():
+                    self._bm25, self._ids, self._sources, self._loaded_stamp = None, [], [], None
+                    return
+                meta = json.loads(meta_path.read_text())
+                if meta["stamp"] == self._loaded_stamp:
+                    return
+                import bm25s
+
+                bm25 = bm25s.BM25.load(str(self.folder), show_progress=False) if meta["ids"] else None
+                if json.loads(meta_path.read_text())["stamp"] != meta["stamp"]:
+                    continue  # swapped while loading
+            except (OSError, ValueError, KeyError):
+                time.sleep(0.05)  # mid-swap: the folder is being replaced
+                continue
+            self._bm25, self._ids = bm25, meta["ids"]
+            self._sources = meta.get("sources") or self._sources_of(self._ids)
+            self._loaded_stamp = meta["stamp"]
+            return
 
     def _sources_of(self, ids: list[str]) -> list[str]:
         """Each id's source, for an index saved before ids.json listed them."""

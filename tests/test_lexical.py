@@ -72,14 +72,14 @@ def test_hybrid_finds_an_exact_rare_term_that_dense_search_misses(tmp_path):
     depots = ["northern", "southern", "eastern", "western", "river", "hill", "bay", "old", "new"]
     for i, depot in enumerate(depots, 1):  # nine logs, alike but for a part code and a depot
         (corpus / f"log{i}.txt").write_text(
-            f"Crane maintenance log {i}.\n\nThe hydraulic pump of the harbour crane was replaced with spare "
+            "Crane maintenance log.\n\nThe hydraulic pump of the harbour crane was replaced with spare "
             f"part QX-55{10 + i} from the {depot} depot. Inspectors greased the cables.\n"
         )
-    question = "Which depot supplied spare part QX-5517?"
-    ranked = {}
+    hits = {}
     for mode in ("dense", "hybrid"):
         app = App(load_settings(data_dir=tmp_path / "data", retrieval=mode), corpus)
         app.ingest()
-        ranked[mode] = [p.source for p in app.retriever.search(question, 3)]
-    assert ranked["dense"][0] != "log7.txt", ranked  # word pieces blur QX-5517 and its neighbours
-    assert ranked["hybrid"][0] == "log7.txt", ranked  # BM25 matches the exact code
+        hits[mode] = [app.retriever.search(f"Which depot supplied spare part QX-55{10 + i}?", 3)[0].source == f"log{i}.txt"
+                      for i in range(1, len(depots) + 1)]
+    assert not all(hits["dense"]), hits  # word pieces blur QX-5517 and its neighbours
+    assert all(hits["hybrid"]), hits  # BM25 matches the exact code
