@@ -18,7 +18,8 @@ from pathlib import Path
 
 from assistant.answer import AnswerService
 from assistant.config import DEFAULT_EMBEDDER, Settings
-from assistant.embed import SentenceEmbedder
+from assistant.embed import CrossEncoderReranker, SentenceEmbedder
+from assistant.errors import ConfigError
 from assistant.generate import LlamaGenerator
 from assistant.ingest.pipeline import IngestReport, ingest
 from assistant.manifest import Manifest
@@ -65,8 +66,23 @@ class App:
     @cached_property
     def retriever(self) -> Retriever:
         s = self.settings
-        config = RetrievalConfig(s.retrieval, s.candidates, s.rrf_k, s.dense_weight, s.lexical_weight, s.dedupe, s.max_per_source)
-        return Retriever(self.embedder, self.store, self.lexical, config)
+        config = RetrievalConfig(s.retrieval, s.candidates, s.rrf_k, s.dense_weight, s.lexical_weight, s.dedupe,
+                                 s.max_per_source, s.rerank_candidates)
+        return Retriever(self.embedder, self.store, self.lexical, config, self.reranker)
+
+    @cached_property
+    def reranker(self) -> CrossEncoderReranker | None:
+        s = self.settings
+        if not s.reranker:
+            return None
+        folder = Path(s.reranker).expanduser()
+        folder = folder if folder.is_absolute() else s.models_dir / folder
+        if not (folder / "config.json").is_file():
+            raise ConfigError(
+                f"setting 'reranker' = {s.reranker!r}: {folder} is not a model folder (no config.json). Copy a "
+                "sentence-transformers CrossEncoder folder into models/, or leave the setting empty"
+            )
+        return CrossEncoderReranker(folder.resolve(), threads=s.n_threads)
 
     @cached_property
     def generator(self) -> LlamaGenerator:

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(1.0, ge=0.0, le=10.0, description="Weight of the BM25 ranking in fusion (0 to 10).")
     dedupe: bool = Field(True, description="Drop passages that mostly overlap a better-ranked passage of the same document.")
     max_per_source: int = Field(0, ge=0, le=50, description="Most passages per document before other documents get a turn (0 = no limit).")
+    reranker: str = Field(
+        "", description="A sentence-transformers CrossEncoder to rerank the fused candidates: a folder name in "
+        "models_dir or a path to one. Empty (the default): no reranking; none is bundled.",
+    )
+    rerank_candidates: int = Field(20, ge=1, le=200, description="Fused candidates the reranker scores (1 to 200).")
     min_score: float = Field(
         0.34, ge=-1.0, le=1.0,
         description="Abstain without asking the model when the best passage's cosine similarity is below this "

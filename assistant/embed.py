@@ -1,4 +1,4 @@
-"""Embeddings: the only module that imports sentence-transformers (and tokenizers).
+"""Embeddings and reranking: the only module that imports sentence-transformers (and tokenizers).
 
 `SentenceEmbedder` loads the model lazily, on the first `embed()`, because
 `import sentence_transformers` alone takes 6-16 s on these machines and an
@@ -7,6 +7,8 @@ model's own `tokenizer.json` through the light `tokenizers` library, so
 chunking never waits for torch.
 
 Vectors are L2-normalised, so the store's cosine distance is 1 - dot product.
+`CrossEncoderReranker` scores (question, passage) pairs with a user's local
+sentence-transformers CrossEncoder folder, when one is configured.
 """
 
 from __future__ import annotations
@@ -69,6 +71,29 @@ class SentenceEmbedder:
             self._tokenizer.no_truncation()
             self._tokenizer.no_padding()
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+
+class CrossEncoderReranker:
+    """A sentence-transformers CrossEncoder from a local folder: higher score = more relevant."""
+
+    def __init__(self, folder: Path, threads: int | None = None, batch_size: int = 16):
+        self.folder = folder
+        self.threads = threads
+        self.batch_size = batch_size
+        self._model = None
+
+    def score(self, query: str, texts: list[str]) -> list[float]:
+        if not texts:
+            return []
+        if self._model is None:
+            import torch  # lazy: heavy import
+            from sentence_transformers import CrossEncoder  # lazy: 6-16 s import
+
+            if self.threads:
+                torch.set_num_threads(self.threads)
+            self._model = CrossEncoder(str(self.folder), device="cpu", local_files_only=True)
+        scores = self._model.predict([(query, t) for t in texts], batch_size=self.batch_size, show_progress_bar=False)
+        return [float(x) for x in scores]
 
 
 def _dimension(folder: Path) -> int:

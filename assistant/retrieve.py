@@ -5,7 +5,8 @@
 - hybrid: both candidate lists fused by weighted reciprocal rank,
   score(c) = sum over lists of weight / (rrf_k + rank);
 then chunks that overlap a better-ranked chunk of the same document are
-dropped, and (if max_per_source > 0) a document's extra chunks move behind
+dropped, a CrossEncoder (when the settings name one) reorders the best
+`rerank_candidates`, and (if max_per_source > 0) a document's extra chunks move behind
 the other documents' so several documents reach the model.
 
 Every passage's `score` is its cosine similarity to the question (lexical-only
@@ -32,15 +33,17 @@ class RetrievalConfig:
     lexical_weight: float = 1.0
     dedupe: bool = True
     max_per_source: int = 0
+    rerank_candidates: int = 20
 
 
 class Retriever:
     def __init__(self, embedder: Embedder, store: ChromaStore, lexical: LexicalIndex | None = None,
-                 config: RetrievalConfig = RetrievalConfig()):
+                 config: RetrievalConfig = RetrievalConfig(), reranker=None):
         self.embedder = embedder
         self.store = store
         self.lexical = lexical
         self.config = config
+        self.reranker = reranker  # anything with score(query, texts) -> list[float], or None
 
     def search(self, question: str, k: int, sources: set[str] | None = None) -> list[Passage]:
         """The k best passages; with `sources`, only from those documents (None: from all)."""
@@ -62,6 +65,11 @@ class Retriever:
         ranked = [passages[cid].model_copy(update={"rank_score": round(fused[cid], 6)}) for cid in order]
         if c.dedupe:
             ranked = _drop_overlaps(ranked)
+        if self.reranker is not None:
+            head = ranked[: max(k, c.rerank_candidates)]
+            scores = self.reranker.score(question, [f"{p.title}\n{p.text}" if p.title else p.text for p in head])
+            order = sorted(range(len(head)), key=lambda i: scores[i], reverse=True)
+            ranked = [head[i].model_copy(update={"rank_score": round(scores[i], 6)}) for i in order]
         if c.max_per_source > 0:
             ranked = _spread(ranked, c.max_per_source)
         return ranked[:k]
