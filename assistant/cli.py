@@ -159,6 +159,7 @@ def cmd_ask(args) -> int:
 
 def cmd_chat(args) -> int:
     """Read questions line by line; Ctrl-C stops an answer, Ctrl-D (or an empty line) ends the chat."""
+    from assistant.errors import AssistantError
     from assistant.records import Turn
 
     app = _ready_app(args)
@@ -174,7 +175,11 @@ def cmd_chat(args) -> int:
             break
         if not interactive:
             print(f"\nyou> {question}")
-        answer = _stream_answer(app, question, history, scope)
+        try:
+            answer = _stream_answer(app, question, history, scope)
+        except AssistantError as exc:  # one bad question does not end the conversation
+            print(f"error: {exc}", file=sys.stderr)
+            continue
         if answer is not None and not answer.abstained:
             history.append(Turn(question=answer.standalone_question or question, answer=answer.answer))
     return 0

@@ -90,3 +90,16 @@ def test_two_requests_at_once_take_turns_on_the_model(app):
         answers = list(pool.map(app.service.ask, questions))
     assert "Ruskvik" in answers[0].answer and [c.source for c in answers[0].citations] == ["lighthouse.md"]
     assert "cardamom" in answers[1].answer.lower() and [c.source for c in answers[1].citations] == ["bakery.txt"]
+
+
+def test_terminal_chat_keeps_the_thread(app, monkeypatch, capsys):
+    import io
+
+    from assistant.cli import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("Who built the present Karsk Point lighthouse tower?\nHow tall is it?\n"))
+    assert main(["chat", "--corpus", str(app.corpus), "--data-dir", str(app.settings.data_dir)]) == 0
+    out, err = capsys.readouterr()
+    first, second = out.split("you> How tall is it?")
+    assert "Ruskvik" in first and "31" in second
+    assert "(searching for:" in err and "tower" in err.split("(searching for:")[1].lower()
