@@ -147,8 +147,8 @@ def _watch(app) -> int:
 
 
 def cmd_ask(args) -> int:
+    scope = _filter(args)  # a bad date is refused before any work
     app = _ready_app(args, quiet=args.json)
-    scope = _filter(args)
     if args.json:
         answer = app.service.ask(args.question, filter=scope)
         print(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=2))
@@ -162,8 +162,8 @@ def cmd_chat(args) -> int:
     from assistant.errors import AssistantError
     from assistant.records import Turn
 
-    app = _ready_app(args)
     scope = _filter(args)
+    app = _ready_app(args)
     history: list[Turn] = []
     interactive = sys.stdin.isatty()
     while True:
