@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -103,7 +103,13 @@ class Settings(BaseSettings):
     watch_interval: float = Field(
         2.0, ge=0.1, le=3600, description="Seconds between looks at the corpus folder in watch mode (0.1 to 3600)."
     )
-    host: str = Field("127.0.0.1", description="Address the chat window binds to.")
+    host: str = Field(
+        "127.0.0.1", description="Address the chat window binds to. Any address but loopback needs username and password."
+    )
+    username: str = Field("", description="Login name for the chat window (with password; required off loopback).")
+    password: SecretStr = Field(
+        SecretStr(""), description="Login password for the chat window; set it as ASSISTANT_PASSWORD rather than in a file."
+    )
     port: int = Field(7860, ge=1, le=65535, description="Port of the chat window (1 to 65535).")
 
     @field_validator("corpus_dir", "data_dir", "models_dir", "prompts_dir")

@@ -9,8 +9,8 @@ highlighted. A stop button ends a generation; "New conversation" forgets the
 history. Air-gapped: analytics are off (see offline.py), no share link, no
 share button, no API footer, and a system-font theme so the page loads no web
 fonts. Document and model text is HTML-escaped before display. Binding to
-anything but loopback is refused for now: that needs authentication, which
-comes with the full UI.
+anything but loopback is refused unless a username and password are set, and
+then the page asks for them (compared in constant time).
 """
 
 from __future__ import annotations
@@ -160,15 +160,18 @@ def _session(request) -> str:
 
 
 def serve(app: App, block: bool = True):
-    """Launch on the configured host and port; refuse non-loopback addresses."""
+    """Launch on the configured host and port; off loopback, only behind a login."""
     import gradio as gr
 
     s = app.settings
-    if not _is_loopback(s.host):
+    password = s.password.get_secret_value()
+    if not _is_loopback(s.host) and not (s.username and password):
         raise ConfigError(
-            f"setting 'host' = {s.host!r}: the chat window only binds to a loopback address (127.0.0.1) until "
-            "authentication is configured; use an SSH tunnel to reach it from another machine"
+            f"setting 'host' = {s.host!r}: binding to an address other than loopback needs a login. Set "
+            "ASSISTANT_USERNAME and ASSISTANT_PASSWORD (or username in assistant.toml), or keep host = "
+            "127.0.0.1 and use an SSH tunnel"
         )
+    auth = _checker(s.username, password) if s.username and password else None
     theme = gr.themes.Default(font=["system-ui", "ui-sans-serif", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     demo = build(app)
     demo.queue(default_concurrency_limit=1)
@@ -176,9 +179,22 @@ def serve(app: App, block: bool = True):
         print(f"chat window: http://{s.host}:{s.port}  (Ctrl-C to stop)", flush=True)
     demo.launch(
         server_name=s.host, server_port=s.port, share=False, inbrowser=False, theme=theme, css=_CSS,
-        footer_links=[], prevent_thread_lock=not block, quiet=True,
+        footer_links=[], prevent_thread_lock=not block, quiet=True, auth=auth,
+        auth_message="Log in to the document assistant" if auth else None,
     )
     return demo
+
+
+def _checker(username: str, password: str):
+    """A login check that compares in constant time, so timing does not leak the secret."""
+    import hmac
+
+    def check(given_user: str, given_password: str) -> bool:
+        user_ok = hmac.compare_digest(given_user.encode(), username.encode())
+        password_ok = hmac.compare_digest(given_password.encode(), password.encode())
+        return user_ok and password_ok
+
+    return check
 
 
 def _is_loopback(host: str) -> bool:

@@ -144,13 +144,44 @@ def test_chat_server_answers_on_loopback_only(env):
     assert "bakery.txt" in sources and "<script" not in sources
 
 
-def test_non_loopback_bind_is_refused(env):
+def test_non_loopback_bind_without_a_login_is_refused(env):
     from assistant.errors import ConfigError
     from assistant.ui import serve
 
     settings, corpus, _ = env
-    with pytest.raises(ConfigError, match="host"):
+    with pytest.raises(ConfigError, match="'host' = '0.0.0.0'.*ASSISTANT_USERNAME and ASSISTANT_PASSWORD"):
         serve(App(load_settings(data_dir=settings.data_dir, host="0.0.0.0"), corpus), block=False)
+    with pytest.raises(ConfigError, match="needs a login"):  # a name without a password is not a login
+        serve(App(load_settings(data_dir=settings.data_dir, host="0.0.0.0", username="ops"), corpus), block=False)
+
+
+def test_with_a_login_the_page_asks_for_it(env):
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from assistant.ui import serve
+
+    settings, corpus, _ = env
+    port = free_port()
+    app = App(load_settings(data_dir=settings.data_dir, port=port, username="ops", password="s3cret-pass"), corpus)
+    demo = serve(app, block=False)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(f"{base}/config", timeout=10)
+        assert denied.value.code in (401, 403)
+
+        def login(password: str) -> int:
+            data = urllib.parse.urlencode({"username": "ops", "password": password}).encode()
+            try:
+                return urllib.request.urlopen(f"{base}/login", data=data, timeout=10).status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert login("wrong") == 400 and login("s3cret-pass") == 200
+    finally:
+        demo.close()
 
 
 def test_rebuild_in_a_running_app_serves_the_new_collection(env, tmp_path):
