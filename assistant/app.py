@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from functools import cached_property
 from pathlib import Path
 
 from assistant.answer import AnswerService
 from assistant.config import DEFAULT_EMBEDDER, Settings
 from assistant.embed import CrossEncoderReranker, SentenceEmbedder
-from assistant.errors import ConfigError
+from assistant.errors import ConfigError, UploadError
+from assistant.ingest.loaders import SUPPORTED
+from assistant.uploads import check_upload
 from assistant.generate import LlamaGenerator
 from assistant.ingest.pipeline import IngestReport, ingest
 from assistant.manifest import Manifest
@@ -28,6 +31,9 @@ from assistant.prompts import Prompts
 from assistant.lexical import LexicalIndex
 from assistant.retrieve import RetrievalConfig, Retriever
 from assistant.store import TEXT_ONLY, WITH_CONTEXT, ChromaStore, drop_collection
+
+
+UPLOADS = "uploads"  # sub-folder of the corpus where the chat window's uploads go
 
 
 def collection_for(settings: Settings, corpus: Path) -> str:
@@ -42,6 +48,8 @@ class App:
         self.settings = settings
         self.corpus = (corpus or settings.corpus_dir).expanduser().resolve()
         self.collection = collection_for(settings, self.corpus)
+        self.last_report: IngestReport | None = None
+        self._ingest_lock = threading.Lock()  # watch mode, uploads and the CLI never ingest at the same time
 
     @cached_property
     def embedder(self) -> SentenceEmbedder:
@@ -97,12 +105,43 @@ class App:
         )
 
     def ingest(self, progress: bool = False, rebuild: bool = False) -> IngestReport:
-        if rebuild:
-            self._drop()
-        s = self.settings
-        return ingest(
-            self.corpus, self.store, self.manifest, self.embedder, s.chunk_size, s.chunk_overlap, progress, self.lexical
-        )
+        with self._ingest_lock:
+            if rebuild:
+                self._drop()
+            s = self.settings
+            self.last_report = ingest(
+                self.corpus, self.store, self.manifest, self.embedder, s.chunk_size, s.chunk_overlap, progress,
+                self.lexical,
+            )
+            return self.last_report
+
+    def documents(self) -> list[dict]:
+        """Each indexed or refused file: source, chunks, when indexed, and the reason it was refused."""
+        rows = [
+            {"source": r.source, "chunks": r.chunks, "indexed": _iso(r.ingested_at), "error": ""}
+            for r in sorted(self.manifest.records().values(), key=lambda r: r.source) if r.status == "done"
+        ]
+        errors = self.last_report.errors if self.last_report else {}
+        rows += [{"source": src, "chunks": 0, "indexed": None, "error": why} for src, why in sorted(errors.items())]
+        return rows
+
+    def add_upload(self, name: str, data: bytes) -> tuple[str, IngestReport]:
+        """Store an uploaded file under corpus/uploads/ (checked first) and index it."""
+        clean = check_upload(name, len(data), SUPPORTED, self.settings.max_upload_mb)
+        folder = self.corpus / UPLOADS
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{clean}.part"  # hidden while written: an ingest meanwhile skips it
+        partial.write_bytes(data)
+        partial.replace(folder / clean)
+        return f"{UPLOADS}/{clean}", self.ingest()
+
+    def remove_document(self, source: str) -> IngestReport:
+        """Delete a document's file from the corpus folder and its chunks from the index."""
+        path = (self.corpus / source).resolve()
+        if not path.is_relative_to(self.corpus) or not path.is_file():
+            raise UploadError(f"{source}: not a file of the corpus folder {self.corpus}")
+        path.unlink()
+        return self.ingest()
 
     def watch(self, stop, on_report=lambda report: None, on_error=lambda exc: None) -> None:
         """Re-ingest whenever the corpus changes, until `stop` (a threading.Event) is set."""

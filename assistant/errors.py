@@ -43,3 +43,7 @@ class ContextError(AssistantError):
 
 class FilterError(AssistantError):
     """A filter (files, folders, dates) matches no indexed document."""
+
+
+class UploadError(AssistantError):
+    """An uploaded file is refused (type, size or name), with the reason."""

@@ -6,7 +6,9 @@ conversation so far, so a follow-up ("and how tall is it?") keeps the thread.
 Each answer shows its checked citations: sentences no cited passage supports
 are flagged, and every cited passage is shown with its supporting span
 highlighted. A stop button ends a generation; "New conversation" forgets the
-history. Air-gapped: analytics are off (see offline.py), no share link, no
+history. The Documents tab lists the index (and refused files with their
+reason), uploads files (checked in uploads.py, indexed at once), removes a
+document and re-indexes. Air-gapped: analytics are off (see offline.py), no share link, no
 share button, no API footer, and a system-font theme so the page loads no web
 fonts. Document and model text is HTML-escaped before display. Binding to
 anything but loopback is refused unless a username and password are set, and
@@ -17,11 +19,13 @@ from __future__ import annotations
 
 import html
 import ipaddress
+import os
 import re
 import threading
 
 from assistant.app import App
 from assistant.errors import AssistantError, ConfigError
+from assistant.ingest.loaders import SUPPORTED
 from assistant.records import Answer, Turn
 
 _CSS = """
@@ -29,6 +33,9 @@ _CSS = """
 #sources .where, #sources .note { color: #555; font-size: 0.9em; }
 #sources mark { background: #fde68a; padding: 0 1px; }
 .unsupported { text-decoration: underline dotted #b91c1c; color: #7f1d1d; }
+#documents table.docs { width: 100%; border-collapse: collapse; }
+#documents th, #documents td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e5e7eb; }
+#documents td.error { color: #b91c1c; }
 """
 _EMPTY_SOURCES = "<p class='where'>Cited passages appear here.</p>"
 _STOPS: dict[str, threading.Event] = {}  # browser session -> its stop button's event
@@ -63,6 +70,19 @@ def render_sources(answer: Answer | None, passages=None) -> str:
         )
     parts += [f"<p class='note'>{html.escape(note)}</p>" for note in notes]
     return "".join(parts) or _EMPTY_SOURCES
+
+
+def render_documents(rows: list[dict]) -> str:
+    """The documents table: every name and reason escaped."""
+    if not rows:
+        return "<p class='where'>No documents indexed yet.</p>"
+    body = "".join(
+        f"<tr><td>{html.escape(r['source'])}</td><td>{r['chunks']}</td><td>{html.escape(r['indexed'] or '')}</td>"
+        f"<td class='error'>{html.escape(r['error'])}</td></tr>"
+        for r in rows
+    )
+    return ("<table class='docs'><thead><tr><th>document</th><th>chunks</th><th>indexed (UTC)</th>"
+            f"<th>problem</th></tr></thead><tbody>{body}</tbody></table>")
 
 
 def render_answer(answer: Answer) -> str:
@@ -134,10 +154,47 @@ def build(app: App):
     # (the __future__ import) that is a string, so give it the class itself.
     respond.__annotations__["request"] = stop_answer.__annotations__["request"] = gr.Request
 
+    def documents_view(note: str = ""):
+        rows = app.documents()
+        choices = [r["source"] for r in rows if not r["error"]]
+        return render_documents(rows), gr.update(choices=choices, value=None), note
+
+    def upload(files, progress=gr.Progress()):
+        notes = []
+        for i, path in enumerate(files or []):
+            name = os.path.basename(str(path))
+            progress((i, len(files)), desc=f"indexing {name}")
+            try:
+                with open(path, "rb") as f:
+                    source, report = app.add_upload(name, f.read())
+            except (AssistantError, OSError) as exc:
+                notes.append(f"Refused: {exc}")
+                continue
+            why = report.errors.get(source)
+            notes.append(f"Not indexed: {source}: {why}" if why else f"Indexed {source}.")
+        return documents_view(" ".join(notes))
+
+    def remove(source):
+        if not source:
+            return documents_view("Choose a document to remove.")
+        try:
+            app.remove_document(source)
+        except AssistantError as exc:
+            return documents_view(f"Error: {exc}")
+        return documents_view(f"Removed {source}.")
+
+    def reindex(progress=gr.Progress()):
+        progress(0, desc="re-indexing")
+        try:
+            report = app.ingest()
+        except AssistantError as exc:
+            return documents_view(f"Error: {exc}")
+        return documents_view(report.summary().splitlines()[0])
+
     with gr.Blocks(title="Document assistant") as demo:
         gr.Markdown("## Ask your documents\nAnswers come only from the indexed documents, with the passages they cite.")
         turns = gr.State([])
-        with gr.Row():
+        with gr.Tab("Chat", elem_id="chat-tab"), gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Conversation", height=520, buttons=["copy"], elem_id="chat")
                 with gr.Row():
@@ -147,6 +204,23 @@ def build(app: App):
                 new = gr.Button("New conversation", size="sm", elem_id="new")
             with gr.Column(scale=2):
                 sources = gr.HTML(_EMPTY_SOURCES, elem_id="sources")
+        with gr.Tab("Documents", elem_id="documents-tab"):
+            accepted = ", ".join(sorted(SUPPORTED))
+            gr.Markdown(f"Upload {accepted} files (at most {app.settings.max_upload_mb} MB each): they are indexed "
+                        "at once and become answerable. Uploads go to the `uploads` folder of the corpus.")
+            uploader = gr.File(label="Upload documents", file_count="multiple", file_types=sorted(SUPPORTED),
+                               elem_id="upload")
+            note = gr.Markdown(elem_id="documents-note")
+            with gr.Row():
+                chosen = gr.Dropdown(label="Document", choices=[], elem_id="chosen", scale=3)
+                drop = gr.Button("Remove", variant="stop", elem_id="remove", scale=1)
+                rebuild = gr.Button("Re-index", elem_id="reindex", scale=1)
+            table = gr.HTML(elem_id="documents")
+        views = [table, chosen, note]
+        uploader.upload(upload, uploader, views)
+        drop.click(remove, chosen, views)
+        rebuild.click(reindex, None, views)
+        demo.load(documents_view, None, views)
         for trigger in (box.submit, send.click):
             trigger(respond, [box, chat, turns], [chat, sources, box, turns])
         # not queued: a stop must not wait behind the answer it stops
@@ -180,6 +254,7 @@ def serve(app: App, block: bool = True):
     demo.launch(
         server_name=s.host, server_port=s.port, share=False, inbrowser=False, theme=theme, css=_CSS,
         footer_links=[], prevent_thread_lock=not block, quiet=True, auth=auth,
+        max_file_size=f"{s.max_upload_mb}mb",
         auth_message="Log in to the document assistant" if auth else None,
     )
     return demo

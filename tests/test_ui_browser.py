@@ -69,3 +69,29 @@ def test_stop_button_ends_the_answer(served, browser):
     page.locator("#stop").click()
     page.wait_for_selector("#sources .note:has-text('Stopped before the end')", timeout=60_000)
     page.close()
+
+
+def test_upload_a_document_then_ask_about_it(served, browser, artifacts, tmp_path):
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(served)
+    page.get_by_role("tab", name="Documents").click()
+    page.wait_for_selector("#documents table.docs", timeout=30_000)
+    assert "bakery.txt" in page.locator("#documents").inner_text()
+    upload = tmp_path / "ferry.md"
+    upload.write_text("# Vellholm ferry\n\nThe Vellholm ferry leaves the harbour at 07:40 every weekday.\n")
+    page.locator("#upload input[type=file]").set_input_files(str(upload))
+    page.wait_for_selector("#documents td:has-text('uploads/ferry.md')", timeout=120_000)
+    assert "Indexed uploads/ferry.md" in page.locator("#documents-note").inner_text()
+    page.screenshot(path=str(artifacts / "documents.png"))
+
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#question textarea").fill("When does the Vellholm ferry leave the harbour?")
+    page.locator("#ask").click()
+    page.wait_for_selector("#sources h3:has-text('Sources')", timeout=240_000)
+    assert "07:40" in page.locator("#chat .message").last.inner_text()
+    assert "uploads/ferry.md" in page.locator("#sources").inner_text()
+    page.screenshot(path=str(artifacts / "sources.png"))
+    assert requests and all(u.startswith(served) for u in requests), [u for u in requests if not u.startswith(served)]
+    page.close()
