@@ -50,7 +50,7 @@ class LexicalIndex:
         self._bm25 = None
         self._ids: list[str] = []
         self._sources: list[str] = []  # the source of each id, for filter masks
-        self._loaded_stamp: str | None = None
+        self._loaded: tuple[int, int, int] | None = None  # identity of the ids.json last loaded
 
     def tokenize(self, text: str) -> list[str]:
         if self._tokenize is None:
@@ -91,15 +91,14 @@ class LexicalIndex:
         rows = self._db.execute(
             "SELECT chunk_id, tokens, source FROM lexical WHERE collection=? ORDER BY chunk_id", (self.collection,)
         ).fetchall()
-        staging = self.folder.with_name(self.folder.name + ".new")
+        staging = self._staging
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         if rows:
             bm25 = bm25s.BM25()
             bm25.index([t.split() or ["\u2205"] for _, t, _ in rows], show_progress=False)
             bm25.save(str(staging), show_progress=False)
-        (staging / "ids.json").write_text(json.dumps(
-            {"stamp": f"{time.time_ns()}", "ids": [r[0] for r in rows], "sources": [r[2] for r in rows]}))
+        (staging / "ids.json").write_text(json.dumps({"ids": [r[0] for r in rows], "sources": [r[2] for r in rows]}))
         old = self.folder.with_name(self.folder.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if self.folder.exists():
@@ -133,36 +132,49 @@ class LexicalIndex:
         )
         return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
+    @property
+    def _staging(self) -> Path:
+        """Where a rebuild writes the next index before swapping it in."""
+        return self.folder.with_name(self.folder.name + ".new")
+
     def _load(self) -> None:
         """Load the saved index if it changed since the last load.
 
-        A rebuild may swap the folder while we read it: the stamp is read before and after
-        loading, and a load that straddled a swap (or found the folder missing mid-swap) is
-        tried again; if it keeps failing, the index loaded before stays in use.
+        A query only stats ids.json (a rebuild writes a new file, so its inode and
+        modification time change); the file and the matrix are read only after a rebuild.
+        A rebuild may swap the folder while we read it: a load that straddled a swap (the
+        file changed meanwhile, or the folder was missing mid-swap) is tried again; if it
+        keeps failing, the index loaded before stays in use.
         """
         meta_path = self.folder / "ids.json"
         for _ in range(20):
             try:
-                if not meta_path.exists() and not self.folder.with_name(self.folder.name + ".new").exists():
-                    self._bm25, self._ids, self._sources, self._loaded_stamp = None, [], [], None
+                if not meta_path.exists() and not self._staging.exists():
+                    self._bm25, self._ids, self._sources, self._loaded = None, [], [], None
+                    return
+                seen = _identity(meta_path)
+                if seen == self._loaded:
                     return
                 meta = json.loads(meta_path.read_text())
-                if meta["stamp"] == self._loaded_stamp:
-                    return
                 import bm25s
 
                 bm25 = bm25s.BM25.load(str(self.folder), show_progress=False) if meta["ids"] else None
-                if json.loads(meta_path.read_text())["stamp"] != meta["stamp"]:
+                if _identity(meta_path) != seen:
                     continue  # swapped while loading
             except (OSError, ValueError, KeyError):
                 time.sleep(0.05)  # mid-swap: the folder is being replaced
                 continue
             self._bm25, self._ids = bm25, meta["ids"]
             self._sources = meta.get("sources") or self._sources_of(self._ids)
-            self._loaded_stamp = meta["stamp"]
+            self._loaded = seen
             return
 
     def _sources_of(self, ids: list[str]) -> list[str]:
         """Each id's source, for an index saved before ids.json listed them."""
         rows = dict(self._db.execute("SELECT chunk_id, source FROM lexical WHERE collection=?", (self.collection,)))
         return [rows.get(i, "") for i in ids]
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_ino, st.st_mtime_ns, st.st_size
