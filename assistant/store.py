@@ -98,6 +98,7 @@ class ChromaStore:
         return [
             (cid, _passage(text, meta, 1.0 - float(dist)))
             for cid, text, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
+            if meta is not None and text is not None  # a chunk deleted by an ingest while the query ran
         ]
 
     def get(self, ids: list[str], vector: list[float]) -> dict[str, Passage]:
@@ -108,6 +109,7 @@ class ChromaStore:
         return {
             cid: _passage(text, meta, sum(a * b for a, b in zip(vector, emb)))
             for cid, text, meta, emb in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"])
+            if meta is not None and text is not None  # a chunk deleted by an ingest while the query ran
         }
 
     def all_chunks(self, batch: int = 2000):
@@ -117,7 +119,6 @@ class ChromaStore:
             res = self._col.get(include=["documents", "metadatas"], limit=batch, offset=offset)
             for cid, text, meta in zip(res["ids"], res["documents"], res["metadatas"]):
                 yield cid, meta["source"], meta.get("title", ""), meta.get("heading", ""), text
-
 
 
 def _passage(text: str, meta: dict, score: float) -> Passage:
