@@ -73,13 +73,13 @@ class AnswerService:
             yield AnswerEvent(kind="rewrite", text=standalone)
         query = standalone or question
 
-        sources = allowed(filter, self.catalog())
+        scope = filter if filter is not None and not filter.empty else None
+        sources = allowed(scope, self.catalog()) if scope is not None else None  # no catalogue read without a filter
         if sources == set():
-            raise FilterError(f"no indexed document matches the filter ({_describe(filter)}): widen or remove it")
+            raise FilterError(f"no indexed document matches the filter ({_describe(scope)}): widen or remove it")
         retrieved = self.retriever.search(query, s.top_k, sources)
         timings.retrieval_s = time.perf_counter() - start - timings.rewrite_s
-        base = {"question": question, "standalone_question": standalone, "model": self.generator.name,
-                "filter": filter if filter is not None and not filter.empty else None}
+        base = {"question": question, "standalone_question": standalone, "model": self.generator.name, "filter": scope}
 
         if not retrieved or max(p.score for p in retrieved) < s.min_score:
             yield AnswerEvent(kind="passages", passages=retrieved)
