@@ -103,17 +103,13 @@ def _highlighted(item) -> str:
     start, end = getattr(item, "span_start", 0), getattr(item, "span_end", 0)
     text = item.text
     if not 0 <= start < end <= len(text) or (start, end) == (0, len(text)):
-        return html.escape(_reflow(text))
-    before, span, after = text[:start], text[start:end], text[end:]
-    return f"{html.escape(_reflow_part(before))}<mark>{html.escape(_reflow_part(span))}</mark>{html.escape(_reflow_part(after))}"
+        return html.escape(_reflow(text.strip()))
+    before, span, after = (html.escape(_reflow(part)) for part in (text[:start], text[start:end], text[end:]))
+    return f"{before}<mark>{span}</mark>{after}"
 
 
 def _reflow(text: str) -> str:
     """Join the hard-wrapped lines of a paragraph; keep blank lines between paragraphs."""
-    return re.sub(r"[ \t]*(?<!\n)\n(?!\n)[ \t]*", " ", text.strip())
-
-
-def _reflow_part(text: str) -> str:
     return re.sub(r"[ \t]*(?<!\n)\n(?!\n)[ \t]*", " ", text)
 
 
