@@ -55,12 +55,17 @@ class FakeEmbedder:
         return len(text.split())
 
 
+def copy_test_corpus(root: Path) -> Path:
+    """A writable copy of the test corpus at root/corpus."""
+    target = root / "corpus"
+    shutil.copytree(TEST_CORPUS, target)
+    return target
+
+
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     """A writable copy of the test corpus."""
-    target = tmp_path / "corpus"
-    shutil.copytree(TEST_CORPUS, target)
-    return target
+    return copy_test_corpus(tmp_path)
 
 
 @pytest.fixture

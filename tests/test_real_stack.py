@@ -14,7 +14,7 @@ from assistant.cli import main
 from assistant.config import load_settings
 from assistant.errors import EmbedderMismatch
 from assistant.modelfiles import embedder_path
-from tests.conftest import TEST_CORPUS, free_port
+from tests.conftest import TEST_CORPUS, copy_test_corpus, free_port
 from tests.netguard import no_egress
 
 pytestmark = pytest.mark.slow
@@ -23,8 +23,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     root = tmp_path_factory.mktemp("real")
-    corpus = root / "corpus"
-    shutil.copytree(TEST_CORPUS, corpus)
+    corpus = copy_test_corpus(root)
     settings = load_settings(data_dir=root / "data")
     with no_egress() as attempts:
         report = App(settings, corpus).ingest()

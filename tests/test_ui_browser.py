@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from assistant.app import App
 from assistant.config import load_settings
-from tests.conftest import TEST_CORPUS, free_port
+from tests.conftest import copy_test_corpus, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -18,8 +16,7 @@ def served(tmp_path_factory):
     from assistant.ui import serve
 
     root = tmp_path_factory.mktemp("ui")
-    corpus = root / "corpus"
-    shutil.copytree(TEST_CORPUS, corpus)
+    corpus = copy_test_corpus(root)
     port = free_port()
     app = App(load_settings(data_dir=root / "data", port=port), corpus)
     app.ingest()
