@@ -1,10 +1,16 @@
 """Composition root: builds the concrete parts from the settings, and nothing else.
 
-`App` wires embedder -> store -> retriever -> generator -> answer service for
-one collection. Heavy parts load lazily: `assistant status` and an unchanged
-re-ingest never load torch or the language model.
+`Engines` holds the heavy parts every collection shares: the embedder, the
+reranker, and one generator per model (in this process with llama.cpp, or on
+an OpenAI-compatible server when `model_url` is set). `App` wires embedder ->
+store -> retriever -> generator -> answer service for one collection; the
+store is embedded Chroma, or a Chroma server when `chroma_url` is set.
+`Workspace` is the set of named collections (the default one of corpus_dir,
+plus `collections` in the settings), sharing one `Engines`. Heavy parts load
+lazily: `assistant status` and an unchanged re-ingest never load torch or the
+language model.
 
-A corpus folder other than the configured one gets a collection of its own,
+A corpus folder other than a configured one gets a collection of its own,
 named after the folder and a hash of its absolute path, so `ask --corpus DIR`
 never mixes documents of two folders.
 """
@@ -21,12 +27,14 @@ from assistant.answer import AnswerService
 from assistant.config import DEFAULT_EMBEDDER, Settings
 from assistant.embed import CrossEncoderReranker, SentenceEmbedder
 from assistant.errors import ConfigError, UploadError
-from assistant.ingest.loaders import SUPPORTED
+from assistant.ingest.loaders import SUPPORTED, load
+from assistant.records import Document
 from assistant.uploads import check_upload
-from assistant.generate import LlamaGenerator
+from assistant.generate import Generator, LlamaGenerator
 from assistant.ingest.pipeline import IngestReport, ingest
 from assistant.manifest import Manifest
-from assistant.modelfiles import embedder_path, resolve_model
+from assistant.modelfiles import embedder_path, list_models, resolve_model
+from assistant.remote import RemoteGenerator
 from assistant.prompts import Prompts
 from assistant.lexical import LexicalIndex
 from assistant.retrieve import RetrievalConfig, Retriever
@@ -37,46 +45,26 @@ UPLOADS = "uploads"  # sub-folder of the corpus where the chat window's uploads 
 
 
 def collection_for(settings: Settings, corpus: Path) -> str:
-    if corpus == settings.corpus_dir:
-        return settings.collection
+    for name, folder in settings.collection_folders().items():
+        if corpus == folder:
+            return name
     slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", corpus.name).strip("-_")[:40] or "corpus"
     return f"{slug}-{hashlib.sha1(str(corpus).encode()).hexdigest()[:8]}"
 
 
-class App:
-    def __init__(self, settings: Settings, corpus: Path | None = None):
+class Engines:
+    """The heavy parts all collections share: one embedder, one reranker, one generator per model."""
+
+    def __init__(self, settings: Settings):
         self.settings = settings
-        self.corpus = (corpus or settings.corpus_dir).expanduser().resolve()
-        self.collection = collection_for(settings, self.corpus)
-        self.last_report: IngestReport | None = None
-        self._ingest_lock = threading.Lock()  # watch mode, uploads and the CLI never ingest at the same time
+        self._generators: dict[str, Generator] = {}
+        self._lock = threading.Lock()
 
     @cached_property
     def embedder(self) -> SentenceEmbedder:
         s = self.settings
         folder = embedder_path() if s.embedder == DEFAULT_EMBEDDER else Path(s.embedder).expanduser().resolve()
         return SentenceEmbedder(s.embedder, folder, batch_size=s.embed_batch_size, threads=s.n_threads)
-
-    @cached_property
-    def store(self) -> ChromaStore:
-        s = self.settings
-        recipe = WITH_CONTEXT if s.embed_titles else TEXT_ONLY
-        return ChromaStore(s.data_dir / "chroma", self.collection, self.embedder.id, self.embedder.dimension, recipe)
-
-    @cached_property
-    def manifest(self) -> Manifest:
-        return Manifest(self.settings.data_dir / "manifest.sqlite", self.collection)
-
-    @cached_property
-    def lexical(self) -> LexicalIndex:
-        return LexicalIndex(self.settings.data_dir / "lexical", self.settings.data_dir / "manifest.sqlite", self.collection)
-
-    @cached_property
-    def retriever(self) -> Retriever:
-        s = self.settings
-        config = RetrievalConfig(s.retrieval, s.candidates, s.rrf_k, s.dense_weight, s.lexical_weight, s.dedupe,
-                                 s.max_per_source, s.rerank_candidates)
-        return Retriever(self.embedder, self.store, self.lexical, config, self.reranker)
 
     @cached_property
     def reranker(self) -> CrossEncoderReranker | None:
@@ -92,17 +80,92 @@ class App:
             )
         return CrossEncoderReranker(folder.resolve(), threads=s.n_threads)
 
-    @cached_property
-    def generator(self) -> LlamaGenerator:
+    def generator(self, model: str | None = None) -> Generator:
+        """The generator of this model (the configured one by default), made once and shared."""
+        name = model or self.settings.model
+        with self._lock:
+            if name not in self._generators:
+                self._generators[name] = self._make(name)
+            return self._generators[name]
+
+    def _make(self, model: str) -> Generator:
         s = self.settings
-        name, path = resolve_model(s.model, s.models_dir)
+        if s.model_url:
+            return RemoteGenerator(s.model_url, model, s.model_api_key.get_secret_value(), s.n_ctx)
+        name, path = resolve_model(model, s.models_dir)
         return LlamaGenerator(name, path, s.n_ctx, s.n_threads, s.n_gpu_layers, s.seed)
+
+    def model_names(self) -> list[str]:
+        """The models a user can choose: the server's, or the usable GGUF files in models_dir."""
+        s = self.settings
+        if s.model_url:
+            return [m["id"] for m in RemoteGenerator(s.model_url, s.model, s.model_api_key.get_secret_value(), s.n_ctx).models()]
+        return [name for name, info, _ in list_models(s.models_dir) if info is not None]
+
+
+class App:
+    def __init__(self, settings: Settings, corpus: Path | None = None, engines: Engines | None = None,
+                 collection: str | None = None):
+        self.settings = settings
+        self.corpus = (corpus or settings.corpus_dir).expanduser().resolve()
+        self.collection = collection or collection_for(settings, self.corpus)
+        self.engines = engines or Engines(settings)
+        self.last_report: IngestReport | None = None
+        self._ingest_lock = threading.Lock()  # watch mode, uploads and the CLI never ingest at the same time
+
+    @property
+    def embedder(self) -> SentenceEmbedder:
+        return self.engines.embedder
+
+    @property
+    def reranker(self) -> CrossEncoderReranker | None:
+        return self.engines.reranker
+
+    @property
+    def generator(self) -> Generator:
+        return self.engines.generator()
+
+    @cached_property
+    def store(self) -> ChromaStore:
+        s = self.settings
+        recipe = WITH_CONTEXT if s.embed_titles else TEXT_ONLY
+        return ChromaStore(s.data_dir / "chroma", self.collection, self.embedder.id, self.embedder.dimension, recipe,
+                           url=s.chroma_url)
+
+    @cached_property
+    def manifest(self) -> Manifest:
+        return Manifest(self.settings.data_dir / "manifest.sqlite", self.collection)
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        return LexicalIndex(self.settings.data_dir / "lexical", self.settings.data_dir / "manifest.sqlite", self.collection)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return self._retriever(rerank=True)
+
+    def _retriever(self, rerank: bool) -> Retriever:
+        s = self.settings
+        config = RetrievalConfig(s.retrieval, s.candidates, s.rrf_k, s.dense_weight, s.lexical_weight, s.dedupe,
+                                 s.max_per_source, s.rerank_candidates)
+        return Retriever(self.embedder, self.store, self.lexical, config, self.reranker if rerank else None)
 
     @cached_property
     def service(self) -> AnswerService:
         return AnswerService(
             self.retriever, self.generator, Prompts(self.settings.prompts_dir), self.settings, self.manifest.catalog
         )
+
+    def service_with(self, model: str | None = None, top_k: int | None = None, temperature: float | None = None,
+                     rerank: bool | None = None) -> AnswerService:
+        """An answer service with some settings chosen per request (the chat window's settings panel)."""
+        changes = {k: v for k, v in {"model": model, "top_k": top_k, "temperature": temperature}.items() if v is not None}
+        if not changes and rerank is None:
+            return self.service
+        settings = self.settings.model_copy(update=changes)
+        retriever = self.retriever if rerank is None or rerank else self._retriever(rerank=False)
+        return AnswerService(retriever, self.engines.generator(settings.model), Prompts(settings.prompts_dir),
+                             settings, self.manifest.catalog)
 
     def ingest(self, progress: bool = False, rebuild: bool = False) -> IngestReport:
         with self._ingest_lock:
@@ -124,6 +187,16 @@ class App:
         errors = self.last_report.errors if self.last_report else {}
         rows += [{"source": src, "chunks": 0, "indexed": None, "error": why} for src, why in sorted(errors.items())]
         return rows
+
+    def document(self, source: str) -> tuple[Document, bool]:
+        """An indexed document's whole text as the loader reads it (citation offsets point into it), and
+        whether the file still matches what was indexed."""
+        record = self.manifest.records().get(source)
+        path = (self.corpus / source).resolve()
+        if record is None or not path.is_relative_to(self.corpus) or not path.is_file():
+            raise UploadError(f"{source}: not an indexed document of {self.corpus}")
+        doc = load(path, self.corpus)
+        return doc, doc.content_hash == record.content_hash
 
     def add_upload(self, name: str, data: bytes) -> tuple[str, IngestReport]:
         """Store an uploaded file under corpus/uploads/ (checked first) and index it."""
@@ -151,7 +224,7 @@ class App:
 
     def _drop(self) -> None:
         """Delete this collection and its manifest, whatever embedder built it."""
-        drop_collection(self.settings.data_dir / "chroma", self.collection)
+        drop_collection(self.settings.data_dir / "chroma", self.collection, self.settings.chroma_url)
         self.manifest.clear()
         self.lexical.clear()
         for part in ("store", "retriever", "service"):  # every cached part that holds the dropped store
@@ -167,9 +240,50 @@ class App:
             "embedder": self.embedder.id,
             "dimension": self.embedder.dimension,
             "model": self.settings.model,
+            "model_url": self.settings.model_url or None,
+            "store": self.store.location,
             "data_dir": str(self.settings.data_dir),
             "last_ingest": _iso(max((r.ingested_at for r in records.values()), default=None)),
         }
+
+
+class Workspace:
+    """The named collections, each an App over its own corpus folder, sharing one Engines."""
+
+    def __init__(self, settings: Settings, engines: Engines | None = None):
+        self.settings = settings
+        self.engines = engines or Engines(settings)
+        self.default = settings.collection
+        self._apps: dict[str, App] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def around(cls, app: App) -> "Workspace":
+        """A workspace whose default collection is this app (e.g. an ad-hoc `--corpus` folder)."""
+        workspace = cls(app.settings, app.engines)
+        workspace._apps[app.collection] = app
+        workspace.default = app.collection
+        return workspace
+
+    def names(self) -> list[str]:
+        """Every collection, the default first."""
+        return [self.default] + [n for n in self.settings.collection_folders() if n != self.default]
+
+    def app(self, name: str | None = None) -> App:
+        name = name or self.default
+        with self._lock:
+            if name not in self._apps:
+                folders = self.settings.collection_folders()
+                if name not in folders:
+                    raise ConfigError(
+                        f"no collection named {name!r}; the collections are {', '.join(self.names())}. Add one "
+                        "under [collections] in assistant.toml (name = \"/path/to/folder\")"
+                    )
+                self._apps[name] = App(self.settings, folders[name], self.engines, name)
+            return self._apps[name]
+
+    def apps(self) -> list[App]:
+        return [self.app(name) for name in self.names()]
 
 
 def _iso(timestamp: float | None) -> str | None:

@@ -12,6 +12,7 @@ A bad value raises `ConfigError` naming the field and what it accepts, e.g.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +30,7 @@ from assistant.errors import ConfigError
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
 DEFAULT_MODEL = "qwen2.5-coder-1.5b"
+COLLECTION_NAME = r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,60}[a-zA-Z0-9]$"
 
 
 class Settings(BaseSettings):
@@ -43,8 +45,26 @@ class Settings(BaseSettings):
     models_dir: Path = Field(ROOT / "models", description="Folder of GGUF model files; drop your own here.")
     prompts_dir: Path = Field(ROOT / "prompts", description="Folder of prompt templates.")
     collection: str = Field(
-        "corpus", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,60}[a-zA-Z0-9]$",
-        description="Name of the document collection (3-63 letters, digits, _ or -).",
+        "corpus", pattern=COLLECTION_NAME,
+        description="Name of the default document collection, the one of corpus_dir (3-63 letters, digits, _ or -).",
+    )
+    collections: dict[str, Path] = Field(
+        default_factory=dict,
+        description="More named collections, each with its own corpus folder and index: in assistant.toml a "
+        "[collections] table (legal = \"/srv/docs/legal\"), or ASSISTANT_COLLECTIONS='{\"legal\": \"/srv/docs/legal\"}'. "
+        "Chosen with --collection in the CLI, a menu in the chat window, and `model` in the API.",
+    )
+    chroma_url: str = Field(
+        "", description="A Chroma server to keep the index in (e.g. http://127.0.0.1:8000, started with `chroma run`). "
+        "Empty (the default): the embedded store in data_dir.",
+    )
+    model_url: str = Field(
+        "", description="An OpenAI-compatible model server to answer with (e.g. http://gpu-box:8080/v1: llama.cpp's "
+        "server, vLLM). Empty (the default): the GGUF model runs in this process. With a URL, `model` names the "
+        "server's model (the server's only model when it has one).",
+    )
+    model_api_key: SecretStr = Field(
+        SecretStr(""), description="Key for the model server at model_url, if it wants one (set it as ASSISTANT_MODEL_API_KEY)."
     )
     model: str = Field(
         DEFAULT_MODEL,
@@ -112,6 +132,11 @@ class Settings(BaseSettings):
         SecretStr(""), description="Login password for the chat window; set it as ASSISTANT_PASSWORD rather than in a file."
     )
     port: int = Field(7860, ge=1, le=65535, description="Port of the chat window (1 to 65535).")
+    api: bool = Field(True, description="Serve the OpenAI-compatible API (/v1/chat/completions, /v1/models) beside the chat window.")
+    api_key: SecretStr = Field(
+        SecretStr(""), description="Key the API asks for (Authorization: Bearer KEY); required when host is not "
+        "loopback. Set it as ASSISTANT_API_KEY.",
+    )
 
     @field_validator("corpus_dir", "data_dir", "models_dir", "prompts_dir")
     @classmethod
@@ -125,11 +150,32 @@ class Settings(BaseSettings):
             return value
         raise ValueError(f"must be '{DEFAULT_EMBEDDER}' or an existing model folder")
 
+    @field_validator("collections")
+    @classmethod
+    def _collection_names(cls, value: dict[str, Path]) -> dict[str, Path]:
+        for name in value:
+            if not re.fullmatch(COLLECTION_NAME, name):
+                raise ValueError(f"collection name {name!r}: use 3-63 letters, digits, _ or -")
+        return {name: folder.expanduser().resolve() for name, folder in value.items()}
+
+    @field_validator("chroma_url", "model_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http:// or https:// address, e.g. http://127.0.0.1:8000")
+        return value.rstrip("/")
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Settings":
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError("chunk_overlap must be below chunk_size")
+        if self.collection in self.collections:
+            raise ValueError(f"collections: {self.collection!r} is already the default collection (of corpus_dir)")
         return self
+
+    def collection_folders(self) -> dict[str, Path]:
+        """Every named collection and its corpus folder, the default first."""
+        return {self.collection: self.corpus_dir, **self.collections}
 
     @classmethod
     def settings_customise_sources(
@@ -153,7 +199,7 @@ def settings_table() -> str:
     """The README's settings table (`python -m assistant.config` prints it)."""
     rows = ["| setting | default | meaning |", "|---|---|---|"]
     for name, f in Settings.model_fields.items():
-        default = f.default
+        default = f.get_default(call_default_factory=True)
         if isinstance(default, Path) and default.is_relative_to(ROOT):
             default = default.relative_to(ROOT).as_posix()
         rows.append(f"| `{name}` | `{default}` | {f.description} |")

@@ -50,6 +50,13 @@ class Chunk(BaseModel):
         return "\n".join(x for x in (self.title, heading, self.text) if x)
 
 
+def where(item: "Passage | Citation") -> str:
+    """Where a passage sits in its document, for people: its page, else its heading, else its characters."""
+    if item.page:
+        return f"page {item.page}"
+    return item.heading or f"characters {item.char_start}-{item.char_end}"
+
+
 class Passage(BaseModel):
     """A retrieved chunk with its score (higher is better)."""
 

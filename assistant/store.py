@@ -1,7 +1,9 @@
 """The vector store: the only module that imports chromadb.
 
 One Chroma collection per document collection, in `<data_dir>/chroma`
-(embedded and persistent). The collection's metadata records the embedder and
+(embedded and persistent), or on a Chroma server when a URL is given
+(`chroma run --path DIR --host 127.0.0.1 --port 8000`, setting `chroma_url`):
+the same code either way. The collection's metadata records the embedder and
 its dimension; opening it under another embedder raises EmbedderMismatch with
 the command that rebuilds it. Chunks are replaced per source file: the new
 chunks are written before the old ones are deleted, so readers never see a
@@ -19,14 +21,28 @@ from assistant.records import Chunk, Passage
 _ADD_BATCH = 1000
 
 
-def _client(path: Path):
+def _client(path: Path, url: str = ""):
+    """The embedded store in `path`, or the Chroma server at `url` when one is given."""
     import chromadb  # lazy: heavy import
     from chromadb.config import Settings as ChromaSettings
 
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if url:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        ssl = parts.scheme == "https"
+        try:
+            return chromadb.HttpClient(host=parts.hostname or "127.0.0.1", port=parts.port or (443 if ssl else 8000),
+                                       ssl=ssl, settings=settings)
+        except Exception as exc:  # chromadb raises ValueError, ConnectionError and more: one message
+            raise StoreError(
+                f"cannot reach the Chroma server at {url} (setting 'chroma_url'): {exc}. Start one with "
+                "`chroma run --path DIR --host 127.0.0.1 --port 8000`, or leave chroma_url empty for the "
+                "embedded store"
+            ) from None
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(
-        path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    )
+    return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
 # How chunks are turned into vectors; a collection built by another recipe is refused (rebuild it).
@@ -35,11 +51,13 @@ TEXT_ONLY, WITH_CONTEXT = 1, 2
 
 
 class ChromaStore:
-    def __init__(self, path: Path, collection: str, embedder_id: str, dimension: int, recipe: int = WITH_CONTEXT):
+    def __init__(self, path: Path, collection: str, embedder_id: str, dimension: int, recipe: int = WITH_CONTEXT,
+                 url: str = ""):
         self.collection_name = collection
         self.recipe = recipe
+        self.location = url or str(path)
         try:
-            self._client = _client(path)
+            self._client = _client(path, url)
             existing = {c.name if hasattr(c, "name") else c for c in self._client.list_collections()}
             if collection in existing:
                 self._col = self._client.get_collection(collection, embedding_function=None)
@@ -52,10 +70,10 @@ class ChromaStore:
                     metadata={"hnsw:space": "cosine", "embedder": embedder_id, "dimension": dimension,
                               "recipe": recipe},
                 )
-        except EmbedderMismatch:
+        except (EmbedderMismatch, StoreError):
             raise
         except Exception as exc:  # chromadb raises many types; convert at this boundary
-            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+            raise StoreError(f"cannot open the store at {self.location}: {exc}") from exc
 
     def embedding_text(self, chunk: Chunk) -> str:
         """The text whose vector this collection stores for a chunk."""
@@ -64,8 +82,20 @@ class ChromaStore:
     def count(self) -> int:
         return self._col.count()
 
-    def replace_source(self, source: str, chunks: list[Chunk], vectors: list[list[float]]) -> None:
-        """Upsert the source's new chunks, then delete any of its chunks not among them."""
+    def missing(self, ids: list[str]) -> set[str]:
+        """The ids among these that the store does not hold (chunk ids name their content, see chunking.py)."""
+        held: set[str] = set()
+        for i in range(0, len(ids), _ADD_BATCH):
+            held.update(self._col.get(ids=ids[i : i + _ADD_BATCH], include=[])["ids"])
+        return set(ids) - held
+
+    def replace_source(self, source: str, chunks: list[Chunk], vectors: list[list[float]],
+                       keep: list[str] = ()) -> None:
+        """Upsert the source's new chunks, then delete any of its chunks that is neither among them nor kept.
+
+        `keep`: ids of the source's current chunks that the store already holds (written by an earlier,
+        interrupted ingest or by another process sharing a Chroma server), so they are not embedded again.
+        """
         ids = [c.id for c in chunks]
         for i in range(0, len(chunks), _ADD_BATCH):
             part = chunks[i : i + _ADD_BATCH]
@@ -75,7 +105,8 @@ class ChromaStore:
                 documents=[c.text for c in part],
                 metadatas=[_metadata(c) for c in part],
             )
-        stale = [i for i in self._col.get(where={"source": source}, include=[])["ids"] if i not in set(ids)]
+        current = set(ids) | set(keep)
+        stale = [i for i in self._col.get(where={"source": source}, include=[])["ids"] if i not in current]
         if stale:
             self._col.delete(ids=stale)
 
@@ -135,9 +166,9 @@ def _passage(text: str, meta: dict, score: float) -> Passage:
     )
 
 
-def drop_collection(path: Path, collection: str) -> None:
+def drop_collection(path: Path, collection: str, url: str = "") -> None:
     """Delete a collection, whatever embedder built it (for `ingest --rebuild`)."""
-    client = _client(path)
+    client = _client(path, url)
     if collection in {getattr(c, "name", c) for c in client.list_collections()}:
         client.delete_collection(collection)
 

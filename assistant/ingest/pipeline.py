@@ -6,6 +6,9 @@ embedded in batches and written; files that disappeared lose their chunks. A
 file that fails to load is reported with its reason and keeps whatever version
 of it was stored before. Per file, the manifest is marked pending before the
 store is written and done after, so an interrupted run is repaired next time.
+Chunk ids name their content, so chunks the store already holds (from an
+interrupted run, or written by another process into a shared Chroma server)
+are kept and not embedded again.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     chunks_written: int = 0
+    chunks_reused: int = 0  # already in the store with the same content: not embedded again
     errors: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -42,6 +46,8 @@ class IngestReport:
             f"{len(self.added)} added", f"{len(self.updated)} updated", f"{len(self.removed)} removed",
             f"{self.unchanged} unchanged", f"{self.chunks_written} chunks written", f"{self.seconds:.1f} s",
         ]
+        if self.chunks_reused:
+            parts.insert(-1, f"{self.chunks_reused} already stored")
         text = "ingest: " + ", ".join(parts)
         if self.errors:
             text += f"\n{len(self.errors)} file(s) not indexed:" + "".join(
@@ -95,7 +101,9 @@ def ingest(
         manifest.remove(source)
         report.removed.append(source)
     if lexical is not None and lexical.count() == 0 and store.count() > 0:
-        _backfill(store, lexical)  # a collection built before the lexical index existed
+        # a collection built before the lexical index existed, or a Chroma server that
+        # another process filled: the lexical index follows the store
+        _backfill(store, lexical)
 
     bar = _progress(len(todo), progress)
     group: list[tuple[Document, list[Chunk]]] = []
@@ -124,18 +132,22 @@ def ingest(
 
 def _write(group, store: ChromaStore, manifest: Manifest, embedder: Embedder, known, report: IngestReport,
            lexical: LexicalIndex | None, modified: dict[str, float]) -> None:
-    texts = [store.embedding_text(c) for _, chunks in group for c in chunks]
-    vectors = embedder.embed(texts)
+    missing = store.missing([c.id for _, chunks in group for c in chunks])
+    texts = [store.embedding_text(c) for _, chunks in group for c in chunks if c.id in missing]
+    vectors = embedder.embed(texts) if texts else []
     offset = 0
     for doc, chunks in group:
+        new = [c for c in chunks if c.id in missing]
         manifest.mark_pending(doc.source, doc.content_hash, modified.get(doc.source))
-        store.replace_source(doc.source, chunks, vectors[offset : offset + len(chunks)])
+        store.replace_source(doc.source, new, vectors[offset : offset + len(new)],
+                             keep=[c.id for c in chunks if c.id not in missing])
         if lexical is not None:
             lexical.replace_source(doc.source, chunks)
-        offset += len(chunks)
+        offset += len(new)
         manifest.mark_done(doc.source, doc.content_hash, len(chunks), modified.get(doc.source))
         (report.updated if doc.source in known else report.added).append(doc.source)
-        report.chunks_written += len(chunks)
+        report.chunks_written += len(new)
+        report.chunks_reused += len(chunks) - len(new)
 
 
 def _backfill(store: ChromaStore, lexical: LexicalIndex) -> None:
