@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, help="folder of the index (default: data/ in the project, or the settings)")
     common.add_argument("--debug", action="store_true", help="show full tracebacks")
+    common.add_argument("--collection", metavar="NAME",
+                        help="a named collection (setting 'collections'; `assistant collections` lists them)")
     scope = argparse.ArgumentParser(add_help=False)
     scope.add_argument("--file", action="append", default=[], metavar="PATTERN",
                        help="only documents whose path matches this glob, e.g. 'reports/*.pdf' (repeatable)")
@@ -75,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_status)
 
+    s = sub.add_parser("collections", parents=[common], help="list the named collections and their folders")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_collections)
+
     s = sub.add_parser("models", parents=[common], help="list usable language models")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_models)
@@ -91,13 +97,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--model", help="model name (see `assistant models`)")
     s.set_defaults(func=cmd_eval)
 
-    s = sub.add_parser("serve", parents=[common], help="open the chat window")
+    s = sub.add_parser("serve", parents=[common], help="open the chat window (and the OpenAI-compatible API)")
     s.add_argument("--corpus", type=Path, help="serve this folder (ingested first) instead of the configured corpus")
     s.add_argument("--model", help="model name (see `assistant models`)")
     s.add_argument("--host", help="address to bind (default 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (default 7860)")
-    s.add_argument("--no-ingest", action="store_true", help="do not ingest the corpus before serving")
-    s.add_argument("--watch", action="store_true", help="re-index the corpus folder while serving, as files change")
+    s.add_argument("--no-ingest", action="store_true", help="do not ingest the collections before serving")
+    s.add_argument("--watch", action="store_true", help="re-index the corpus folders while serving, as files change")
     s.set_defaults(func=cmd_serve)
     return p
 
@@ -114,13 +120,28 @@ def _compare_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _app(args, **overrides):
-    from assistant.app import App
+def _workspace(args, **overrides):
+    from assistant.app import App, Workspace
     from assistant.config import load_settings
 
     settings = load_settings(data_dir=getattr(args, "data_dir", None), **overrides)
     corpus = getattr(args, "corpus", None) or getattr(args, "path", None)
-    return App(settings, corpus.expanduser().resolve() if corpus else None)
+    if corpus and getattr(args, "collection", None):
+        from assistant.errors import AssistantError
+
+        raise AssistantError("give a corpus folder or --collection, not both")
+    if corpus:
+        return Workspace.around(App(settings, corpus.expanduser().resolve()))
+    workspace = Workspace(settings)
+    if getattr(args, "collection", None):
+        workspace.app(args.collection)  # an unknown name is refused here, with the list
+        workspace.default = args.collection
+    return workspace
+
+
+def _app(args, **overrides):
+    """The App of the chosen collection: --collection, a corpus folder, or the default."""
+    return _workspace(args, **overrides).app()
 
 
 def cmd_ingest(args) -> int:
@@ -243,6 +264,8 @@ def _stream_answer(app, question: str, history=None, filter=None):
 
 
 def _print_sources(answer) -> None:
+    from assistant.records import where
+
     listed = answer.citations if not answer.abstained else answer.passages
     for sentence in answer.sentences:
         if not sentence.supported:
@@ -254,8 +277,7 @@ def _print_sources(answer) -> None:
     print("\nClosest passages:" if answer.abstained else "\nSources:")
     for i, item in enumerate(listed, 1):
         n = getattr(item, "n", i)
-        where = f"page {item.page}" if item.page else (item.heading or f"chars {item.char_start}-{item.char_end}")
-        print(f"  [{n}] {item.source} ({where})")
+        print(f"  [{n}] {item.source} ({where(item)})")
         shown = getattr(item, "span", "") or item.text  # a citation shows its supporting span
         print(textwrap.indent(textwrap.fill(" ".join(shown.split())[:400], 96), "      "))
     t = answer.timings
@@ -271,6 +293,25 @@ def cmd_status(args) -> int:
     else:
         for key, value in info.items():
             print(f"{key:>12}: {value}")
+    return 0
+
+
+def cmd_collections(args) -> int:
+    workspace = _workspace(args)
+    rows = []
+    for name in workspace.names():
+        app = workspace.app(name)
+        records = app.manifest.records()
+        rows.append({"name": name, "corpus": str(app.corpus), "default": name == workspace.default,
+                     "documents": sum(1 for r in records.values() if r.status == "done"),
+                     "chunks": sum(r.chunks for r in records.values() if r.status == "done")})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        mark = "* " if r["default"] else "  "
+        print(f"{mark}{r['name']:<24}{r['documents']:>6} documents {r['chunks']:>8} chunks  {r['corpus']}")
+    print("\n* default. Add one under [collections] in assistant.toml (name = \"/path/to/folder\").")
     return 0
 
 
@@ -338,20 +379,24 @@ def cmd_eval_compare(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from assistant.ui import serve
+    from assistant.serve import check_exposure, serve
 
-    app = _app(args, model=args.model, host=args.host, port=args.port)
+    workspace = _workspace(args, model=args.model, host=args.host, port=args.port)
+    check_exposure(workspace.settings)  # before minutes of ingest
     if not args.no_ingest:
-        print(app.ingest(progress=sys.stderr.isatty()).summary())
+        for app in workspace.apps():
+            print(f"{app.collection}: {app.ingest(progress=sys.stderr.isatty()).summary()}")
     if args.watch:
         import threading
 
         stop = threading.Event()
-        threading.Thread(target=app.watch, args=(stop,), kwargs={
-            "on_report": lambda r: (r.added or r.updated or r.removed or r.errors) and print(r.summary(), flush=True),
-            "on_error": lambda exc: print(f"error: {exc}", file=sys.stderr, flush=True),
-        }, daemon=True, name="watch").start()
-    serve(app)
+        for app in workspace.apps():
+            threading.Thread(target=app.watch, args=(stop,), kwargs={
+                "on_report": lambda r, name=app.collection: (r.added or r.updated or r.removed or r.errors)
+                and print(f"{name}: {r.summary()}", flush=True),
+                "on_error": lambda exc: print(f"error: {exc}", file=sys.stderr, flush=True),
+            }, daemon=True, name=f"watch-{app.collection}").start()
+    serve(workspace)
     return 0
 
 

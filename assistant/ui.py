@@ -8,25 +8,32 @@ are flagged, and every cited passage is shown with its supporting span
 highlighted. A stop button ends a generation; "New conversation" forgets the
 history. The Documents tab lists the index (and refused files with their
 reason), uploads files (checked in uploads.py, indexed at once), removes a
-document and re-indexes. Air-gapped: analytics are off (see offline.py), no share link, no
-share button, no API footer, and a system-font theme so the page loads no web
-fonts. Document and model text is HTML-escaped before display. Binding to
-anything but loopback is refused unless a username and password are set, and
-then the page asks for them (compared in constant time).
+document and re-indexes. A collection menu chooses which document collection
+both tabs work on; the Settings panel chooses the model, top-k, temperature
+and reranking per browser session, and each answer names the model that wrote
+it. A [n] marker jumps to its passage; "open document" shows the whole
+document with the passage highlighted, scrolled to it. Waiting users see their
+place in Gradio's queue.
+
+Air-gapped: analytics are off (see offline.py), no share link, no share
+button, no API footer, and a system-font theme so the page loads no web fonts.
+Document and model text is made inert before display: HTML-escaped, and
+Markdown punctuation escaped, so neither an <img> nor a ![](http://...) from a
+document or an answer makes the page fetch anything. serve.py mounts this page
+beside the API and decides who may log in.
 """
 
 from __future__ import annotations
 
 import html
-import ipaddress
 import os
 import re
 import threading
 
-from assistant.app import App
-from assistant.errors import AssistantError, ConfigError
+from assistant.app import Workspace
+from assistant.errors import AssistantError
 from assistant.ingest.loaders import SUPPORTED
-from assistant.records import Answer, Turn
+from assistant.records import Answer, Turn, where
 
 _CSS = """
 #sources .passage { border-left: 3px solid #6366f1; padding: 4px 10px; margin: 8px 0 14px; white-space: pre-wrap; }
@@ -36,7 +43,34 @@ _CSS = """
 #documents table.docs { width: 100%; border-collapse: collapse; }
 #documents th, #documents td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e5e7eb; }
 #documents td.error { color: #b91c1c; }
+#document { max-height: 420px; overflow: auto; white-space: pre-wrap; border: 1px solid #e5e7eb; padding: 6px 10px; }
+#document mark { background: #fde68a; }
+.by { color: #6b7280; font-size: 0.8em; margin-top: 6px; }
+a.cite { text-decoration: none; font-weight: 600; }
+.flash { outline: 2px solid #6366f1; }
 """
+# A [n] marker scrolls to its passage, and "open document" asks the server for the whole document
+# (through the hidden #open-request box): page-local script, no request leaves for anywhere but the app.
+_JS = """
+() => {
+  document.addEventListener('click', (e) => {
+    const cite = e.target.closest('a.cite');
+    if (cite) {
+      e.preventDefault();
+      const el = document.getElementById('src-' + cite.dataset.n);
+      if (el) { el.scrollIntoView({block: 'center'}); el.classList.add('flash'); setTimeout(() => el.classList.remove('flash'), 1500); }
+      return;
+    }
+    const open = e.target.closest('a.open-doc');
+    if (open) {
+      e.preventDefault();
+      const box = document.querySelector('#open-request textarea, #open-request input');
+      if (box) { box.value = open.dataset.n + ':' + Date.now(); box.dispatchEvent(new Event('input', {bubbles: true})); }
+    }
+  });
+}
+"""
+_MARKDOWN = re.compile(r"([\\`*_\[\]()!|~{}])")  # '#' left alone: it is in HTML entities
 _EMPTY_SOURCES = "<p class='where'>Cited passages appear here.</p>"
 _STOPS: dict[str, threading.Event] = {}  # browser session -> its stop button's event
 
@@ -63,9 +97,9 @@ def render_sources(answer: Answer | None, passages=None) -> str:
         notes.append(f"Answered by {answer.model}.")
     parts = [f"<h3>{html.escape(title)}</h3>"] if title else []
     for n, item in items:
-        where = f"page {item.page}" if item.page else (item.heading or f"characters {item.char_start}-{item.char_end}")
         parts.append(
-            f"<div class='where'><b>[{n}]</b> {html.escape(item.source)} · {html.escape(where)}</div>"
+            f"<div class='where'><b>[{n}]</b> {html.escape(item.source)} · {html.escape(where(item))} · "
+            f"<a href='#' class='open-doc' data-n='{n}'>open document</a></div>"
             f"<div class='passage' id='src-{n}'>{_highlighted(item)}</div>"
         )
     parts += [f"<p class='note'>{html.escape(note)}</p>" for note in notes]
@@ -85,17 +119,42 @@ def render_documents(rows: list[dict]) -> str:
             f"<th>problem</th></tr></thead><tbody>{body}</tbody></table>")
 
 
-def render_answer(answer: Answer) -> str:
-    """The answer for the chat: escaped, with sentences no cited passage supports flagged."""
+def render_answer(answer: Answer, collection: str = "") -> str:
+    """The answer for the chat: inert text, [n] markers that jump to their passage, sentences no cited
+    passage supports flagged, and the model (and collection) that answered."""
     if answer.abstained or not answer.sentences:
-        return html.escape(answer.answer)
-    out = []
-    for sentence in answer.sentences:
-        text = html.escape(sentence.text)
-        if not sentence.supported:
-            text = f"<span class='unsupported' title='No cited passage supports this sentence'>{text}</span> ⚠"
-        out.append(text)
-    return " ".join(out)
+        body = inert(answer.answer)
+    else:
+        out = []
+        for sentence in answer.sentences:
+            text = _cite_links(inert(sentence.text))
+            if not sentence.supported:
+                text = f"<span class='unsupported' title='No cited passage supports this sentence'>{text}</span> ⚠"
+            out.append(text)
+        body = " ".join(out)
+    by = html.escape(answer.model + (f" · {collection}" if collection else ""))
+    return f"{body}\n\n<div class='by'>answered by {by}</div>"
+
+
+def inert(text: str) -> str:
+    """Text from a document or the model, safe in the chat's Markdown: HTML-escaped, Markdown punctuation
+    escaped (no image, link or HTML can form), line breaks kept."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def _cite_links(text: str) -> str:
+    """Turn the (escaped) [n] markers of inert text into links to passage n in the sources panel."""
+    return re.sub(r"\\\[(\d+)\\\]", r"<a href='#' class='cite' data-n='\1'>[\1]</a>", text)
+
+
+def render_document(doc, start: int, end: int, current: bool) -> str:
+    """A whole document, escaped, with characters start..end marked (id='doc-mark', scrolled to)."""
+    text = doc.text
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    note = "" if current else "<p class='note'>The file changed since it was indexed: the place may have moved. Re-index it.</p>"
+    return (f"{note}<div class='where'><b>{html.escape(doc.source)}</b></div><div id='document'>"
+            f"{html.escape(text[:start])}<mark id='doc-mark'>{html.escape(text[start:end])}</mark>"
+            f"{html.escape(text[end:])}</div>")
 
 
 def _highlighted(item) -> str:
@@ -113,35 +172,42 @@ def _reflow(text: str) -> str:
     return re.sub(r"[ \t]*(?<!\n)\n(?!\n)[ \t]*", " ", text)
 
 
-def build(app: App):
+def build(workspace: Workspace):
     import gradio as gr  # lazy: heavy import
 
-    def respond(message: str, history: list, turns: list, request: gr.Request):
+    s = workspace.settings
+    models = _model_choices(workspace)
+
+    def respond(message: str, history: list, turns: list, collection: str, model: str, top_k: int,
+                temperature: float, rerank: bool, request: gr.Request):
         message = (message or "").strip()
         if not message:
-            yield history, gr.skip(), "", turns
+            yield history, gr.skip(), "", turns, gr.skip()
             return
         stop = _STOPS.setdefault(_session(request), threading.Event())
         stop.clear()
-        history = list(history or []) + [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
-        yield history, _EMPTY_SOURCES, "", turns
+        history = list(history or []) + [{"role": "user", "content": inert(message)}, {"role": "assistant", "content": ""}]
+        yield history, _EMPTY_SOURCES, "", turns, gr.skip()
         past = [Turn(**t) for t in turns or []]
         try:
-            for event in app.service.stream(message, past, stop=stop):
+            service = workspace.app(collection).service_with(
+                model=model or None, top_k=int(top_k), temperature=float(temperature),
+                rerank=bool(rerank) if s.reranker else None)
+            for event in service.stream(message, past, stop=stop):
                 if event.kind == "passages":
-                    yield history, render_sources(None, event.passages), "", turns
+                    yield history, render_sources(None, event.passages), "", turns, gr.skip()
                 elif event.kind == "token":
-                    history[-1]["content"] += html.escape(event.text)
-                    yield history, gr.skip(), "", turns
+                    history[-1]["content"] += inert(event.text)
+                    yield history, gr.skip(), "", turns, gr.skip()
                 elif event.answer is not None:
                     answer = event.answer
-                    history[-1]["content"] = render_answer(answer)
+                    history[-1]["content"] = render_answer(answer, collection if len(workspace.names()) > 1 else "")
                     if not answer.abstained:
                         turns = list(turns or []) + [{"question": answer.standalone_question or message, "answer": answer.answer}]
-                    yield history, render_sources(answer), "", turns
+                    yield history, render_sources(answer), "", turns, answer.model_dump(mode="json")
         except AssistantError as exc:
-            history[-1]["content"] = f"Error: {html.escape(str(exc))}"
-            yield history, _EMPTY_SOURCES, "", turns
+            history[-1]["content"] = f"Error: {inert(str(exc))}"
+            yield history, _EMPTY_SOURCES, "", turns, None
 
     def stop_answer(request: gr.Request):
         _STOPS.setdefault(_session(request), threading.Event()).set()
@@ -150,16 +216,36 @@ def build(app: App):
     # (the __future__ import) that is a string, so give it the class itself.
     respond.__annotations__["request"] = stop_answer.__annotations__["request"] = gr.Request
 
-    def documents_view(note: str = ""):
-        rows = app.documents()
+    def open_document(request_text: str, last: dict | None, collection: str):
+        """The whole document of citation n of the last answer, the cited place marked."""
+        n = (request_text or "").split(":")[0]
+        if not last or not n.isdigit():
+            return gr.skip()
+        answer = Answer.model_validate(last)
+        items = answer.passages if answer.abstained else answer.citations
+        item = next((c for i, c in enumerate(items, 1) if getattr(c, "n", i) == int(n)), None)
+        if item is None:
+            return gr.skip()
+        try:
+            doc, current = workspace.app(collection).document(item.source)
+        except (AssistantError, OSError) as exc:
+            return f"<p class='note'>Cannot open {html.escape(item.source)}: {html.escape(str(exc))}</p>"
+        start, end = item.char_start, item.char_end
+        if getattr(item, "span_end", 0) > getattr(item, "span_start", 0):
+            start, end = item.char_start + item.span_start, item.char_start + item.span_end
+        return render_document(doc, start, end, current)
+
+    def documents_view(collection: str, note: str = ""):
+        rows = workspace.app(collection).documents()
         choices = [r["source"] for r in rows if not r["error"]]
         return render_documents(rows), gr.update(choices=choices, value=None), note
 
-    def upload(files, progress=gr.Progress()):
+    def upload(files, collection, progress=gr.Progress()):
         notes = []
+        app = workspace.app(collection)
         for i, path in enumerate(files or []):
             name = os.path.basename(str(path))
-            progress((i, len(files)), desc=f"indexing {name}")
+            progress((i, len(files)), desc=f"indexing {name}", unit="files")
             try:
                 with open(path, "rb") as f:
                     source, report = app.add_upload(name, f.read())
@@ -168,28 +254,31 @@ def build(app: App):
                 continue
             why = report.errors.get(source)
             notes.append(f"Not indexed: {source}: {why}" if why else f"Indexed {source}.")
-        return documents_view(" ".join(notes))
+        return documents_view(collection, " ".join(notes))
 
-    def remove(source):
+    def remove(source, collection):
         if not source:
-            return documents_view("Choose a document to remove.")
+            return documents_view(collection, "Choose a document to remove.")
         try:
-            app.remove_document(source)
+            workspace.app(collection).remove_document(source)
         except AssistantError as exc:
-            return documents_view(f"Error: {exc}")
-        return documents_view(f"Removed {source}.")
+            return documents_view(collection, f"Error: {exc}")
+        return documents_view(collection, f"Removed {source}.")
 
-    def reindex(progress=gr.Progress()):
+    def reindex(collection, progress=gr.Progress()):
         progress(0, desc="re-indexing")
         try:
-            report = app.ingest()
+            report = workspace.app(collection).ingest()
         except AssistantError as exc:
-            return documents_view(f"Error: {exc}")
-        return documents_view(report.summary().splitlines()[0])
+            return documents_view(collection, f"Error: {exc}")
+        return documents_view(collection, report.summary().splitlines()[0])
 
     with gr.Blocks(title="Document assistant") as demo:
         gr.Markdown("## Ask your documents\nAnswers come only from the indexed documents, with the passages they cite.")
         turns = gr.State([])
+        last = gr.State(None)  # the last answer record, for "open document"
+        collection = gr.Dropdown(workspace.names(), value=workspace.default, label="Collection", elem_id="collection",
+                                 visible=len(workspace.names()) > 1)
         with gr.Tab("Chat", elem_id="chat-tab"), gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Conversation", height=520, buttons=["copy"], elem_id="chat")
@@ -198,12 +287,21 @@ def build(app: App):
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                     stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop")
                 new = gr.Button("New conversation", size="sm", elem_id="new")
+                with gr.Accordion("Settings", open=False, elem_id="settings"):
+                    model = gr.Dropdown(models, value=_default_model(workspace, models), label="Model", elem_id="model",
+                                        allow_custom_value=False)
+                    top_k = gr.Slider(1, 20, value=s.top_k, step=1, label="Passages given to the model (top-k)", elem_id="top-k")
+                    temperature = gr.Slider(0.0, 1.5, value=s.temperature, step=0.1, label="Temperature", elem_id="temperature")
+                    rerank = gr.Checkbox(value=bool(s.reranker), interactive=bool(s.reranker), elem_id="rerank",
+                                         label="Rerank passages" + ("" if s.reranker else " (no reranker: set `reranker` in the settings)"))
             with gr.Column(scale=2):
                 sources = gr.HTML(_EMPTY_SOURCES, elem_id="sources")
+                document = gr.HTML("", elem_id="document-view")
+                opener = gr.Textbox(visible="hidden", elem_id="open-request")
         with gr.Tab("Documents", elem_id="documents-tab"):
             accepted = ", ".join(sorted(SUPPORTED))
-            gr.Markdown(f"Upload {accepted} files (at most {app.settings.max_upload_mb} MB each): they are indexed "
-                        "at once and become answerable. Uploads go to the `uploads` folder of the corpus.")
+            gr.Markdown(f"Upload {accepted} files (at most {s.max_upload_mb} MB each): they are indexed "
+                        "at once and become answerable. Uploads go to the `uploads` folder of the collection's corpus.")
             uploader = gr.File(label="Upload documents", file_count="multiple", file_types=sorted(SUPPORTED),
                                elem_id="upload")
             note = gr.Markdown(elem_id="documents-note")
@@ -213,65 +311,49 @@ def build(app: App):
                 rebuild = gr.Button("Re-index", elem_id="reindex", scale=1)
             table = gr.HTML(elem_id="documents")
         views = [table, chosen, note]
-        uploader.upload(upload, uploader, views)
-        drop.click(remove, chosen, views)
-        rebuild.click(reindex, None, views)
-        demo.load(documents_view, None, views)
+        uploader.upload(upload, [uploader, collection], views)
+        drop.click(remove, [chosen, collection], views)
+        rebuild.click(reindex, collection, views)
+        demo.load(documents_view, collection, views)
+        asked = [box, chat, turns, collection, model, top_k, temperature, rerank]
         for trigger in (box.submit, send.click):
-            trigger(respond, [box, chat, turns], [chat, sources, box, turns])
+            trigger(respond, asked, [chat, sources, box, turns, last])
+        opener.input(open_document, [opener, last, collection], document, queue=False).then(
+            None, None, None, js="() => document.getElementById('doc-mark')?.scrollIntoView({block: 'center'})")
         # not queued: a stop must not wait behind the answer it stops
         stop.click(stop_answer, None, None, queue=False)
-        new.click(lambda: ([], _EMPTY_SOURCES, "", []), None, [chat, sources, box, turns], queue=False)
+        cleared = ([], _EMPTY_SOURCES, "", [], None, "")
+        new.click(lambda: cleared, None, [chat, sources, box, turns, last, document], queue=False)
+        collection.change(lambda name: cleared + documents_view(name), collection,
+                          [chat, sources, box, turns, last, document] + views, queue=False)
     return demo
+
+
+def _model_choices(workspace: Workspace) -> list[str]:
+    try:
+        return workspace.engines.model_names() or [workspace.settings.model]
+    except AssistantError:  # a model server that is down: the configured name, and the error at the first answer
+        return [workspace.settings.model]
+
+
+def _default_model(workspace: Workspace, models: list[str]) -> str:
+    wanted = workspace.settings.model
+    return wanted if wanted in models else models[0]
 
 
 def _session(request) -> str:
     return getattr(request, "session_hash", None) or "default"
 
 
-def serve(app: App, block: bool = True):
-    """Launch on the configured host and port; off loopback, only behind a login."""
+def mount(server, workspace: Workspace, auth=None):
+    """Mount the chat window at / of a FastAPI app (serve.py runs it beside the API)."""
     import gradio as gr
 
-    s = app.settings
-    password = s.password.get_secret_value()
-    if not _is_loopback(s.host) and not (s.username and password):
-        raise ConfigError(
-            f"setting 'host' = {s.host!r}: binding to an address other than loopback needs a login. Set "
-            "ASSISTANT_USERNAME and ASSISTANT_PASSWORD (or username in assistant.toml), or keep host = "
-            "127.0.0.1 and use an SSH tunnel"
-        )
-    auth = _checker(s.username, password) if s.username and password else None
+    s = workspace.settings
     theme = gr.themes.Default(font=["system-ui", "ui-sans-serif", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    demo = build(app)
+    demo = build(workspace)
     demo.queue(default_concurrency_limit=1)
-    if block:
-        print(f"chat window: http://{s.host}:{s.port}  (Ctrl-C to stop)", flush=True)
-    demo.launch(
-        server_name=s.host, server_port=s.port, share=False, inbrowser=False, theme=theme, css=_CSS,
-        footer_links=[], prevent_thread_lock=not block, quiet=True, auth=auth,
-        max_file_size=f"{s.max_upload_mb}mb",
-        auth_message="Log in to the document assistant" if auth else None,
-    )
-    return demo
-
-
-def _checker(username: str, password: str):
-    """A login check that compares in constant time, so timing does not leak the secret."""
-    import hmac
-
-    def check(given_user: str, given_password: str) -> bool:
-        user_ok = hmac.compare_digest(given_user.encode(), username.encode())
-        password_ok = hmac.compare_digest(given_password.encode(), password.encode())
-        return user_ok and password_ok
-
-    return check
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return gr.mount_gradio_app(
+        server, demo, path="", theme=theme, css=_CSS, js=_JS, footer_links=[], auth=auth,
+        auth_message="Log in to the document assistant" if auth else None, max_file_size=f"{s.max_upload_mb}mb",
+    ), demo

@@ -126,7 +126,7 @@ def test_embedder_mismatch_is_refused_and_rebuild_works(env, tmp_path, capsys, m
 def test_chat_server_answers_on_loopback_only(env):
     from gradio_client import Client
 
-    from assistant.ui import serve
+    from assistant.serve import serve
 
     settings, corpus, _ = env
     port = free_port()
@@ -145,7 +145,7 @@ def test_chat_server_answers_on_loopback_only(env):
 
 def test_non_loopback_bind_without_a_login_is_refused(env):
     from assistant.errors import ConfigError
-    from assistant.ui import serve
+    from assistant.serve import serve
 
     settings, corpus, _ = env
     with pytest.raises(ConfigError, match="'host' = '0.0.0.0'.*ASSISTANT_USERNAME and ASSISTANT_PASSWORD"):
@@ -159,7 +159,7 @@ def test_with_a_login_the_page_asks_for_it(env):
     import urllib.parse
     import urllib.request
 
-    from assistant.ui import serve
+    from assistant.serve import serve
 
     settings, corpus, _ = env
     port = free_port()

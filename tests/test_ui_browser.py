@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from assistant.ui import serve
+    from assistant.serve import serve
 
     root = tmp_path_factory.mktemp("ui")
     corpus = copy_test_corpus(root)

@@ -1,0 +1,102 @@
+"""Serving: the chat window and the OpenAI-compatible API on one port; the only module that imports uvicorn.
+
+    http://HOST:PORT/            the chat window (ui.py)
+    http://HOST:PORT/v1/...      the API (api.py), when `api` is on
+
+Safe by default: it binds to 127.0.0.1. Any other address is refused unless
+the chat window has a login (username and password) and the API a key
+(`api_key`, or `api = false`), and the message says how to set them. Logins
+and keys are compared in constant time.
+
+`serve(..., block=False)` returns a `Server` handle (tests, embedding); its
+`close()` stops it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import threading
+import time
+
+from assistant.app import App, Workspace
+from assistant.errors import ConfigError
+
+
+class Server:
+    """A running server: `url`, and `close()` to stop it."""
+
+    def __init__(self, server, thread: threading.Thread, url: str):
+        self._server, self._thread, self.url = server, thread, url
+
+    def close(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
+
+
+def check_exposure(settings) -> None:
+    """Refuse a non-loopback bind without credentials, saying how to set them."""
+    if is_loopback(settings.host):
+        return
+    if not (settings.username and settings.password.get_secret_value()):
+        raise ConfigError(
+            f"setting 'host' = {settings.host!r}: binding to an address other than loopback needs a login. Set "
+            "ASSISTANT_USERNAME and ASSISTANT_PASSWORD (or username in assistant.toml), or keep host = "
+            "127.0.0.1 and use an SSH tunnel"
+        )
+    if settings.api and not settings.api_key.get_secret_value():
+        raise ConfigError(
+            f"setting 'host' = {settings.host!r}: off loopback the API needs a key. Set ASSISTANT_API_KEY, or "
+            "turn the API off with ASSISTANT_API=false"
+        )
+
+
+def serve(target: App | Workspace, block: bool = True) -> Server | None:
+    """Serve the chat window (and the API) on the configured host and port."""
+    import uvicorn  # lazy: only the server needs it
+
+    from assistant.api import create_app
+    from assistant.ui import mount
+
+    workspace = target if isinstance(target, Workspace) else Workspace.around(target)
+    s = workspace.settings
+    check_exposure(s)
+    password = s.password.get_secret_value()
+    auth = login_checker(s.username, password) if s.username and password else None
+    root, _ = mount(create_app(workspace, routes=s.api), workspace, auth)
+    config = uvicorn.Config(root, host=s.host, port=s.port, log_level="warning", timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    url = f"http://{s.host}:{s.port}"
+    if block:
+        api = f", API: {url}/v1" if s.api else ""
+        print(f"chat window: {url}{api}  (Ctrl-C to stop)", flush=True)
+        server.run()
+        return None
+    thread = threading.Thread(target=server.run, daemon=True, name="server")
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise ConfigError(f"the server did not start on {s.host}:{s.port} (is the port in use?)")
+        time.sleep(0.05)
+    return Server(server, thread, url)
+
+
+def login_checker(username: str, password: str):
+    """A login check that compares in constant time, so timing does not leak the secret."""
+
+    def check(given_user: str, given_password: str) -> bool:
+        user_ok = hmac.compare_digest(given_user.encode(), username.encode())
+        password_ok = hmac.compare_digest(given_password.encode(), password.encode())
+        return user_ok and password_ok
+
+    return check
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
