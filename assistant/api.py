@@ -34,6 +34,11 @@ import time
 import uuid
 from collections.abc import Iterator
 
+# At module level, not lazily: FastAPI reads the route functions' annotations (postponed, so strings)
+# from this module's globals. Only serve.py imports this module, when it starts serving.
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
 from assistant.app import Workspace
 from assistant.errors import AssistantError
 from assistant.records import Answer, Turn, where
@@ -76,9 +81,6 @@ def _text(content) -> str:
 
 def create_app(workspace: Workspace, routes: bool = True):
     """The FastAPI app the chat window is mounted on; with `routes`, the /v1 API in it."""
-    from fastapi import Depends, FastAPI, HTTPException, Request  # lazy: heavy import
-    from fastapi.responses import JSONResponse, StreamingResponse
-
     api = FastAPI(title="Document assistant API", docs_url=None, redoc_url=None, openapi_url=None)
     if not routes:
         return api

@@ -57,7 +57,7 @@ _JS = """
     const cite = e.target.closest('a.cite');
     if (cite) {
       e.preventDefault();
-      const el = document.getElementById('src-' + cite.dataset.n);
+      const el = document.getElementById(cite.getAttribute('href').slice(1));  // the chat's sanitiser drops data-*
       if (el) { el.scrollIntoView({block: 'center'}); el.classList.add('flash'); setTimeout(() => el.classList.remove('flash'), 1500); }
       return;
     }
@@ -144,7 +144,7 @@ def inert(text: str) -> str:
 
 def _cite_links(text: str) -> str:
     """Turn the (escaped) [n] markers of inert text into links to passage n in the sources panel."""
-    return re.sub(r"\\\[(\d+)\\\]", r"<a href='#' class='cite' data-n='\1'>[\1]</a>", text)
+    return re.sub(r"\\\[(\d+)\\\]", r"<a href='#src-\1' class='cite'>[\1]</a>", text)
 
 
 def render_document(doc, start: int, end: int, current: bool) -> str:
@@ -153,8 +153,8 @@ def render_document(doc, start: int, end: int, current: bool) -> str:
     start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
     note = "" if current else "<p class='note'>The file changed since it was indexed: the place may have moved. Re-index it.</p>"
     return (f"{note}<div class='where'><b>{html.escape(doc.source)}</b></div><div id='document'>"
-            f"{html.escape(text[:start])}<mark id='doc-mark'>{html.escape(text[start:end])}</mark>"
-            f"{html.escape(text[end:])}</div>")
+            f"{html.escape(_reflow(text[:start]))}<mark id='doc-mark'>{html.escape(_reflow(text[start:end]))}</mark>"
+            f"{html.escape(_reflow(text[end:]))}</div>")
 
 
 def _highlighted(item) -> str:
@@ -318,7 +318,7 @@ def build(workspace: Workspace):
         asked = [box, chat, turns, collection, model, top_k, temperature, rerank]
         for trigger in (box.submit, send.click):
             trigger(respond, asked, [chat, sources, box, turns, last])
-        opener.input(open_document, [opener, last, collection], document, queue=False).then(
+        opener.change(open_document, [opener, last, collection], document, queue=False).then(
             None, None, None, js="() => document.getElementById('doc-mark')?.scrollIntoView({block: 'center'})")
         # not queued: a stop must not wait behind the answer it stops
         stop.click(stop_answer, None, None, queue=False)

@@ -1,0 +1,47 @@
+"""Named collections: settings validation, the workspace, and the CLI's --collection (fast: no models)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.app import Workspace
+from assistant.cli import main
+from assistant.config import load_settings
+from assistant.errors import ConfigError
+
+
+def test_each_collection_has_its_folder_and_the_default_comes_first(tmp_path):
+    s = load_settings(data_dir=tmp_path, collections={"legal": tmp_path / "legal", "hr-docs": tmp_path / "hr"})
+    workspace = Workspace(s)
+    assert workspace.names() == ["corpus", "legal", "hr-docs"]
+    legal = workspace.app("legal")
+    assert legal.corpus == (tmp_path / "legal").resolve() and legal.collection == "legal"
+    assert workspace.app("legal") is legal and legal.engines is workspace.app().engines  # one set of models
+
+
+def test_an_unknown_collection_names_the_known_ones(tmp_path):
+    workspace = Workspace(load_settings(data_dir=tmp_path, collections={"legal": tmp_path}))
+    with pytest.raises(ConfigError, match="corpus, legal.*\\[collections\\]"):
+        workspace.app("finance")
+
+
+@pytest.mark.parametrize("bad, why", [
+    ({"a b": "/x"}, "collection name 'a b'"),
+    ({"corpus": "/x"}, "already the default collection"),
+])
+def test_bad_collections_are_refused_with_the_reason(tmp_path, bad, why):
+    with pytest.raises(ConfigError, match=why):
+        load_settings(data_dir=tmp_path, collections=bad)
+
+
+def test_the_cli_lists_and_chooses_collections(tmp_path, monkeypatch, capsys):
+    (tmp_path / "legal").mkdir()
+    (tmp_path / "legal" / "rules.md").write_text("# Rules\n\nNo dogs on the pier.\n")
+    monkeypatch.setenv("ASSISTANT_COLLECTIONS", json.dumps({"legal": str(tmp_path / "legal")}))
+    assert main(["collections", "--data-dir", str(tmp_path / "data"), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in rows] == ["corpus", "legal"] and rows[1]["documents"] == 0
+    assert main(["status", "--data-dir", str(tmp_path / "data"), "--collection", "nope"]) == 2
+    assert "no collection named 'nope'" in capsys.readouterr().err
