@@ -255,6 +255,7 @@ class Workspace:
         self.engines = engines or Engines(settings)
         self.default = settings.collection
         self._apps: dict[str, App] = {}
+        self._only: list[str] | None = None  # an ad-hoc folder's workspace holds that folder alone
         self._lock = threading.Lock()
 
     @classmethod
@@ -263,10 +264,14 @@ class Workspace:
         workspace = cls(app.settings, app.engines)
         workspace._apps[app.collection] = app
         workspace.default = app.collection
+        if app.collection not in app.settings.collection_folders():
+            workspace._only = [app.collection]
         return workspace
 
     def names(self) -> list[str]:
         """Every collection, the default first."""
+        if self._only is not None:
+            return list(self._only)
         return [self.default] + [n for n in self.settings.collection_folders() if n != self.default]
 
     def app(self, name: str | None = None) -> App:
@@ -274,7 +279,7 @@ class Workspace:
         with self._lock:
             if name not in self._apps:
                 folders = self.settings.collection_folders()
-                if name not in folders:
+                if name not in self.names() or name not in folders:
                     raise ConfigError(
                         f"no collection named {name!r}; the collections are {', '.join(self.names())}. Add one "
                         "under [collections] in assistant.toml (name = \"/path/to/folder\")"

@@ -45,3 +45,13 @@ def test_the_cli_lists_and_chooses_collections(tmp_path, monkeypatch, capsys):
     assert [r["name"] for r in rows] == ["corpus", "legal"] and rows[1]["documents"] == 0
     assert main(["status", "--data-dir", str(tmp_path / "data"), "--collection", "nope"]) == 2
     assert "no collection named 'nope'" in capsys.readouterr().err
+
+
+def test_a_folder_given_on_the_command_line_is_served_alone(tmp_path):
+    from assistant.app import App
+
+    s = load_settings(data_dir=tmp_path, collections={"legal": tmp_path / "legal"})
+    workspace = Workspace.around(App(s, tmp_path / "adhoc"))
+    assert workspace.names() == [workspace.default] and workspace.default.startswith("adhoc-")
+    with pytest.raises(ConfigError):
+        workspace.app("legal")
