@@ -174,9 +174,36 @@ class App:
             s = self.settings
             self.last_report = ingest(
                 self.corpus, self.store, self.manifest, self.embedder, s.chunk_size, s.chunk_overlap, progress,
-                self.lexical,
+                self.lexical, max_bytes=s.max_file_mb * 2**20,
             )
+            self._log(self.last_report)
             return self.last_report
+
+    @property
+    def log_path(self) -> Path:
+        """The machine-readable ingest log: one JSON object per ingest, newest last."""
+        return self.settings.data_dir / "logs" / f"ingest-{self.collection}.jsonl"
+
+    def _log(self, report: IngestReport) -> None:
+        import json
+        import time
+
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        entry = {"time": _iso(time.time()), "collection": self.collection, "corpus": str(self.corpus), **report.to_json()}
+        with open(self.log_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    def refused(self) -> dict[str, str]:
+        """Files the latest ingest refused, with the reason (from the log, so it survives a restart)."""
+        if self.last_report is not None:
+            return self.last_report.errors
+        import json
+
+        try:
+            lines = self.log_path.read_text(encoding="utf-8").splitlines()
+            return json.loads(lines[-1])["errors"] if lines else {}
+        except (OSError, ValueError, KeyError):
+            return {}
 
     def documents(self) -> list[dict]:
         """Each indexed or refused file: source, chunks, when indexed, and the reason it was refused."""
@@ -184,7 +211,7 @@ class App:
             {"source": r.source, "chunks": r.chunks, "indexed": _iso(r.ingested_at), "error": ""}
             for r in sorted(self.manifest.records().values(), key=lambda r: r.source) if r.status == "done"
         ]
-        errors = self.last_report.errors if self.last_report else {}
+        errors = self.refused()
         rows += [{"source": src, "chunks": 0, "indexed": None, "error": why} for src, why in sorted(errors.items())]
         return rows
 

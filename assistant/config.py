@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     watch_interval: float = Field(
         2.0, ge=0.1, le=3600, description="Seconds between looks at the corpus folder in watch mode (0.1 to 3600)."
     )
+    max_file_mb: int = Field(
+        100, ge=1, le=100_000,
+        description="Largest file ingest reads, in MB (1 to 100000): a bigger one is refused with that reason, not "
+        "embedded for hours.",
+    )
     max_upload_mb: int = Field(50, ge=1, le=10240, description="Largest file the chat window accepts for upload, in MB (1 to 10240).")
     host: str = Field(
         "127.0.0.1", description="Address the chat window binds to. Any address but loopback needs username and password."

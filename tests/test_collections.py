@@ -55,3 +55,19 @@ def test_a_folder_given_on_the_command_line_is_served_alone(tmp_path):
     assert workspace.names() == [workspace.default] and workspace.default.startswith("adhoc-")
     with pytest.raises(ConfigError):
         workspace.app("legal")
+
+
+def test_refused_files_are_logged_as_json_and_listed_after_a_restart(tmp_path, corpus, fake_embedder):
+    from assistant.app import App
+
+    settings = load_settings(data_dir=tmp_path / "data", max_file_mb=1)
+    (corpus / "huge.txt").write_text("x " * 600_000)
+    app = App(settings, corpus)
+    app.engines.__dict__["embedder"] = fake_embedder  # a deterministic stand-in: this test is about the log
+    app.ingest()
+    entry = json.loads(app.log_path.read_text().splitlines()[-1])
+    assert entry["collection"] == app.collection and "max_file_mb" in entry["errors"]["huge.txt"]
+    assert sorted(entry["added"]) == ["bakery.txt", "lighthouse.md", "notes/orchard.md"]
+    restarted = App(settings, corpus)  # no ingest in this process: the reason comes from the log
+    rows = {r["source"]: r for r in restarted.documents()}
+    assert "over the limit" in rows["huge.txt"]["error"] and rows["bakery.txt"]["chunks"] > 0

@@ -124,3 +124,14 @@ def test_a_collection_built_by_an_older_recipe_is_refused(corpus, tmp_path, fake
     store._col.modify(metadata={**old, "recipe": 1})
     with pytest.raises(EmbedderMismatch, match="built embedding the chunk text alone.*'embed_titles'.*ingest --rebuild"):
         open_parts(tmp_path / "data", fake_embedder)
+
+
+def test_a_file_over_the_size_limit_is_refused_unread_and_its_old_version_kept(corpus, tmp_path, fake_embedder):
+    store = ChromaStore(tmp_path / "chroma", "limits", fake_embedder.id, fake_embedder.dimension)
+    manifest = Manifest(tmp_path / "m.sqlite", "limits")
+    first = ingest(corpus, store, manifest, fake_embedder, 60, 10, max_bytes=2**20)
+    before = store.count()
+    (corpus / "bakery.txt").write_text("crumb " * 300_000)  # 1.7 MB
+    report = ingest(corpus, store, manifest, fake_embedder, 60, 10, max_bytes=2**20)
+    assert "over the limit of 1 MB" in report.errors["bakery.txt"] and "max_file_mb" in report.errors["bakery.txt"]
+    assert store.count() == before and not first.errors  # the version stored before is kept

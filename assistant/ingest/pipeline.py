@@ -41,6 +41,12 @@ class IngestReport:
     errors: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
+    def to_json(self) -> dict:
+        """The report as data: the machine-readable ingest log (App writes it beside the index)."""
+        return {"added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
+                "chunks_written": self.chunks_written, "chunks_reused": self.chunks_reused,
+                "errors": self.errors, "seconds": round(self.seconds, 3)}
+
     def summary(self) -> str:
         parts = [
             f"{len(self.added)} added", f"{len(self.updated)} updated", f"{len(self.removed)} removed",
@@ -67,7 +73,10 @@ def scan(corpus: Path) -> list[Path]:
 def ingest(
     corpus: Path, store: ChromaStore, manifest: Manifest, embedder: Embedder,
     chunk_size: int, chunk_overlap: int, progress: bool = False, lexical: LexicalIndex | None = None,
+    max_bytes: int | None = None,
 ) -> IngestReport:
+    """Bring the store in step with the folder. A file over `max_bytes` is refused with that reason, unread
+    (memory stays bounded), and keeps whatever version of it was stored before."""
     start = time.perf_counter()
     report = IngestReport()
     if not corpus.is_dir():
@@ -80,6 +89,11 @@ def ingest(
         source = relative_source(path, corpus)
         seen.add(source)
         try:
+            size = path.stat().st_size
+            if max_bytes is not None and size > max_bytes:
+                report.errors[source] = (f"{size / 2**20:.1f} MB is over the limit of {max_bytes / 2**20:g} MB "
+                                         "(setting 'max_file_mb'): split the file or raise the limit")
+                continue
             data = path.read_bytes()
             modified[source] = path.stat().st_mtime
         except OSError as exc:
