@@ -129,6 +129,10 @@ def ingest(
             report.errors[relative_source(path, corpus)] = str(exc).split(": ", 1)[-1]
             bar.update(1)
             continue
+        except Exception as exc:  # a loader bug must cost one file, never the whole ingest
+            report.errors[relative_source(path, corpus)] = f"unexpected error while reading ({type(exc).__name__}: {exc})"
+            bar.update(1)
+            continue
         group.append((doc, chunks))
         if sum(len(c) for _, c in group) >= _EMBED_GROUP:
             _write(group, store, manifest, embedder, known, report, lexical, modified)

@@ -64,7 +64,8 @@ def _check_zip(data: bytes, source: str) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             total = sum(info.file_size for info in z.infolist())
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise IngestError(f"{source}: not a DOCX file (not a zip archive: {exc})") from None
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, EOFError) as exc:
+        # NotImplementedError: a damaged header naming a zip version or method Python cannot read (found by fuzzing)
+        raise IngestError(f"{source}: not a DOCX file, or a damaged one (its zip archive: {exc})") from None
     if total > MAX_UNZIPPED:
         raise IngestError(f"{source}: unpacks to {total // 2**20} MiB (over {MAX_UNZIPPED // 2**20} MiB): refused as a zip bomb")
