@@ -135,3 +135,13 @@ def test_a_file_over_the_size_limit_is_refused_unread_and_its_old_version_kept(c
     report = ingest(corpus, store, manifest, fake_embedder, 60, 10, max_bytes=2**20)
     assert "over the limit of 1 MB" in report.errors["bakery.txt"] and "max_file_mb" in report.errors["bakery.txt"]
     assert store.count() == before and not first.errors  # the version stored before is kept
+
+
+def test_symlink_loops_and_dangling_links_do_not_stop_the_ingest(corpus, tmp_path, fake_embedder):
+    (corpus / "notes" / "loop").symlink_to("..", target_is_directory=True)  # notes/loop -> the corpus itself
+    (corpus / "gone.txt").symlink_to(tmp_path / "no-such-file.txt")
+    (corpus / "odd name – ü (1).md").write_text("# Odd\n\nA file name with a dash, an umlaut and brackets.\n")
+    store = ChromaStore(tmp_path / "chroma", "links", fake_embedder.id, fake_embedder.dimension)
+    report = ingest(corpus, store, Manifest(tmp_path / "m.sqlite", "links"), fake_embedder, 60, 10)
+    assert sorted(report.added) == ["bakery.txt", "lighthouse.md", "notes/orchard.md", "odd name – ü (1).md"]
+    assert not report.errors
