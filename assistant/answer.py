@@ -123,9 +123,11 @@ class AnswerService:
     def rewrite(self, question: str, history: list[Turn]) -> str:
         """The follow-up as a standalone question (the question itself if the model returns nothing)."""
         text = self.generator.complete(self.prompts.rewrite_messages(question, history), REWRITE_TOKENS, 0.0, self.settings.seed)
-        text = text.strip().splitlines()[0].strip() if text.strip() else ""
-        text = text.removeprefix("Standalone question:").strip().strip('"')
-        return text or question
+        for line in text.splitlines():  # the first line that is a question, not a label ("Conversation:")
+            line = line.strip().removeprefix("Standalone question:").strip().strip('"')
+            if line and not line.endswith(":"):
+                return line
+        return question
 
     def _fit(self, query: str, passages: list[Passage]) -> tuple[list[dict[str, str]], list[Passage], list[Passage], int]:
         """The messages that fit the context window, with the passages used and those left out."""

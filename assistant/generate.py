@@ -39,9 +39,14 @@ class LlamaGenerator:
         self.n_gpu_layers = n_gpu_layers
         self.seed = seed
         self._llm = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # generation and tokenizing: one thread at a time (see count_tokens)
+        self._load_lock = threading.Lock()
 
     def load(self):
+        with self._load_lock:  # two first requests at once must not load the model twice
+            return self._load()
+
+    def _load(self):
         if self._llm is None:
             info = read_gguf(self.path)
             if not info.chat_template:
@@ -65,7 +70,11 @@ class LlamaGenerator:
         return self._llm
 
     def count_tokens(self, text: str) -> int:
-        return len(self.load().tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        llm = self.load()
+        # Not while another thread generates: llama-cpp-python's tokenize beside a running generation
+        # ended the whole process, silently and with status 0 (found by bench/load.py, 2 conversations).
+        with self._lock:
+            return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def stream(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int) -> Iterator[str]:
         llm = self.load()

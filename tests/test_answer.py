@@ -143,6 +143,13 @@ def test_a_follow_up_is_rewritten_before_retrieval():
     assert answer.question == "And how tall is it?" and answer.standalone_question == "How tall is the lighthouse tower?"
 
 
+def test_a_rewrite_that_starts_with_a_label_line_takes_the_question_after_it():
+    # the 0.5B model answered "Conversation:" on its first line (found by bench/load.py)
+    svc, _ = service("Conversation:\nWho leads team 3 of the harbour?", "Ragna leads it [1].")
+    answer = svc.ask("And who leads that team?", [Turn(question="What is team 3's code word?", answer="dune [1].")])
+    assert answer.standalone_question == "Who leads team 3 of the harbour?"
+
+
 def test_no_rewrite_without_history_or_when_switched_off():
     svc, gen = service("The tower was built in 1923 [1].")
     assert svc.ask("When was the tower built?").standalone_question is None
