@@ -145,3 +145,12 @@ def test_symlink_loops_and_dangling_links_do_not_stop_the_ingest(corpus, tmp_pat
     report = ingest(corpus, store, Manifest(tmp_path / "m.sqlite", "links"), fake_embedder, 60, 10)
     assert sorted(report.added) == ["bakery.txt", "lighthouse.md", "notes/orchard.md", "odd name – ü (1).md"]
     assert not report.errors
+
+
+def test_a_200_mb_text_file_is_refused_by_the_size_limit_without_being_read(corpus, tmp_path, fake_embedder):
+    with open(corpus / "huge.txt", "wb") as f:
+        f.truncate(200 * 2**20)  # sparse: 200 MB that cost no disk; reading it would cost 200 MB of memory
+    store = ChromaStore(tmp_path / "chroma", "huge", fake_embedder.id, fake_embedder.dimension)
+    report = ingest(corpus, store, Manifest(tmp_path / "m.sqlite", "huge"), fake_embedder, 60, 10, max_bytes=100 * 2**20)
+    assert report.errors == {"huge.txt": "200.0 MB is over the limit of 100 MB (setting 'max_file_mb'): split the file or raise the limit"}
+    assert sorted(report.added) == ["bakery.txt", "lighthouse.md", "notes/orchard.md"]
