@@ -19,4 +19,5 @@ def test_sixteen_conversations_at_once_stay_apart(tmp_path):
     assert result["crossed"] == 0, [r for r in rows if r["crossed"]]
     # accuracy, not isolation: "team 15" can retrieve team 1's document; most must be right
     assert result["cites_only_own"] >= 28 and result["own_fact"] >= 16, rows
-    assert result["peak_rss_mb"]["at_end"] < 4096
+    # bounded: the load adds the model (0.5B, about 0.6 GB) and working memory, not a copy per conversation
+    assert result["rss_mb"]["after"] - result["rss_mb"]["before"] < 2048, result["rss_mb"]
