@@ -46,9 +46,7 @@ from assistant.records import Answer, Turn, where
 
 def sources_text(answer: Answer) -> str:
     """The citations (or, on abstaining, the closest passages) as plain text under the answer."""
-    items = [(c.n, c, c.span or c.text) for c in answer.citations]
-    if answer.abstained:
-        items = [(n, p, p.text) for n, p in enumerate(answer.passages, 1)]
+    items = [(n, item, getattr(item, "span", "") or item.text) for n, item in answer.numbered_sources()]
     if not items:
         return ""
     head = "Closest passages:" if answer.abstained else "Sources:"
@@ -102,7 +100,7 @@ def create_app(workspace: Workspace, routes: bool = True):
     def models() -> dict:
         return {"object": "list", "data": [
             {"id": name, "object": "model", "created": 0, "owned_by": "assistant",
-             "corpus": str(workspace.settings.collection_folders().get(name, workspace.app(name).corpus))}
+             "corpus": str(workspace.app(name).corpus)}
             for name in workspace.names()
         ]}
 

@@ -99,7 +99,7 @@ class Engines:
         """The models a user can choose: the server's, or the usable GGUF files in models_dir."""
         s = self.settings
         if s.model_url:
-            return [m["id"] for m in RemoteGenerator(s.model_url, s.model, s.model_api_key.get_secret_value(), s.n_ctx).models()]
+            return [m["id"] for m in self.generator().models()]
         return [name for name, info, _ in list_models(s.models_dir) if info is not None]
 
 

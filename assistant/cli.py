@@ -266,7 +266,6 @@ def _stream_answer(app, question: str, history=None, filter=None):
 def _print_sources(answer) -> None:
     from assistant.records import where
 
-    listed = answer.citations if not answer.abstained else answer.passages
     for sentence in answer.sentences:
         if not sentence.supported:
             print(f"(not supported by the passage it cites: {sentence.text})")
@@ -275,8 +274,7 @@ def _print_sources(answer) -> None:
     if answer.left_out:
         print(f"({len(answer.left_out)} lower-ranked passages left out: no room in the context window)")
     print("\nClosest passages:" if answer.abstained else "\nSources:")
-    for i, item in enumerate(listed, 1):
-        n = getattr(item, "n", i)
+    for n, item in answer.numbered_sources():
         print(f"  [{n}] {item.source} ({where(item)})")
         shown = getattr(item, "span", "") or item.text  # a citation shows its supporting span
         print(textwrap.indent(textwrap.fill(" ".join(shown.split())[:400], 96), "      "))

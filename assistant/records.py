@@ -153,6 +153,13 @@ class Answer(BaseModel):
     stopped: bool = Field(False, description="the user stopped the generation before the model finished")
     filter: Filter | None = Field(None, description="the filter the question was asked with")
 
+    def numbered_sources(self) -> list[tuple[int, Citation | Passage]]:
+        """What the answer shows under it, numbered as in the prompt: its citations, or, when it
+        abstained, the closest passages."""
+        if self.abstained:
+            return list(enumerate(self.passages, 1))
+        return [(c.n, c) for c in self.citations]
+
 
 class AnswerEvent(BaseModel):
     """One step of a streamed answer: the passages found, a piece of text, or the final record."""

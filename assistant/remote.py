@@ -161,19 +161,17 @@ class RemoteGenerator:
         return {"Authorization": f"Bearer {self.api_key}"}
 
     def _get(self, url: str) -> dict | None:
-        import httpx
-
-        try:
-            r = httpx.get(url, headers=self._headers(), timeout=30)
-            return r.json() if r.status_code == 200 else None
-        except (httpx.HTTPError, ValueError):
-            return None
+        return self._request("GET", url)
 
     def _post(self, url: str, body: dict) -> dict | None:
+        return self._request("POST", url, body)
+
+    def _request(self, method: str, url: str, body: dict | None = None) -> dict | None:
+        """The JSON reply of an auxiliary endpoint, or None when the server has no such endpoint or fails."""
         import httpx
 
         try:
-            r = httpx.post(url, json=body, headers=self._headers(), timeout=30)
+            r = httpx.request(method, url, json=body, headers=self._headers(), timeout=30)
             return r.json() if r.status_code == 200 else None
         except (httpx.HTTPError, ValueError):
             return None

@@ -81,12 +81,9 @@ def render_sources(answer: Answer | None, passages=None) -> str:
     if answer is None:
         items = [(i, p) for i, p in enumerate(passages or [], 1)]
         title = "Searching these passages…" if items else ""
-    elif answer.abstained:
-        items = list(enumerate(answer.passages, 1))
-        title = "The documents don't hold the answer. Closest passages:"
     else:
-        items = [(c.n, c) for c in answer.citations]
-        title = "Sources"
+        items = answer.numbered_sources()
+        title = "The documents don't hold the answer. Closest passages:" if answer.abstained else "Sources"
     if answer is not None:
         if answer.standalone_question:
             notes.append(f"Searched for: {answer.standalone_question}")
@@ -147,14 +144,16 @@ def _cite_links(text: str) -> str:
     return re.sub(r"\\\[(\d+)\\\]", r"<a href='#src-\1' class='cite'>[\1]</a>", text)
 
 
+_DOC_MARK = "<mark id='doc-mark'>"  # the page scrolls to it
+
+
 def render_document(doc, start: int, end: int, current: bool) -> str:
     """A whole document, escaped, with characters start..end marked (id='doc-mark', scrolled to)."""
     text = doc.text
     start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
     note = "" if current else "<p class='note'>The file changed since it was indexed: the place may have moved. Re-index it.</p>"
     return (f"{note}<div class='where'><b>{html.escape(doc.source)}</b></div><div id='document'>"
-            f"{html.escape(_reflow(text[:start]))}<mark id='doc-mark'>{html.escape(_reflow(text[start:end]))}</mark>"
-            f"{html.escape(_reflow(text[end:]))}</div>")
+            f"{_marked(text, start, end, _DOC_MARK)}</div>")
 
 
 def _highlighted(item) -> str:
@@ -163,8 +162,13 @@ def _highlighted(item) -> str:
     text = item.text
     if not 0 <= start < end <= len(text) or (start, end) == (0, len(text)):
         return html.escape(_reflow(text.strip()))
+    return _marked(text, start, end)
+
+
+def _marked(text: str, start: int, end: int, mark: str = "<mark>") -> str:
+    """The text escaped and reflowed, with characters start..end inside `mark` ... </mark>."""
     before, span, after = (html.escape(_reflow(part)) for part in (text[:start], text[start:end], text[end:]))
-    return f"{before}<mark>{span}</mark>{after}"
+    return f"{before}{mark}{span}</mark>{after}"
 
 
 def _reflow(text: str) -> str:
@@ -222,8 +226,7 @@ def build(workspace: Workspace):
         if not last or not n.isdigit():
             return gr.skip()
         answer = Answer.model_validate(last)
-        items = answer.passages if answer.abstained else answer.citations
-        item = next((c for i, c in enumerate(items, 1) if getattr(c, "n", i) == int(n)), None)
+        item = dict(answer.numbered_sources()).get(int(n))
         if item is None:
             return gr.skip()
         try:

@@ -89,13 +89,13 @@ def ingest(
         source = relative_source(path, corpus)
         seen.add(source)
         try:
-            size = path.stat().st_size
-            if max_bytes is not None and size > max_bytes:
-                report.errors[source] = (f"{size / 2**20:.1f} MB is over the limit of {max_bytes / 2**20:g} MB "
+            stat = path.stat()
+            if max_bytes is not None and stat.st_size > max_bytes:
+                report.errors[source] = (f"{stat.st_size / 2**20:.1f} MB is over the limit of {max_bytes / 2**20:g} MB "
                                          "(setting 'max_file_mb'): split the file or raise the limit")
                 continue
             data = path.read_bytes()
-            modified[source] = path.stat().st_mtime
+            modified[source] = stat.st_mtime
         except OSError as exc:
             report.errors[source] = f"cannot read ({exc.strerror})"
             continue
