@@ -144,7 +144,7 @@ def test_symlink_loops_and_dangling_links_do_not_stop_the_ingest(corpus, tmp_pat
     store = ChromaStore(tmp_path / "chroma", "links", fake_embedder.id, fake_embedder.dimension)
     report = ingest(corpus, store, Manifest(tmp_path / "m.sqlite", "links"), fake_embedder, 60, 10)
     assert sorted(report.added) == ["bakery.txt", "lighthouse.md", "notes/orchard.md", "odd name – ü (1).md"]
-    assert not report.errors
+    assert report.errors == {"gone.txt": "a link to nothing: skipped"}
 
 
 def test_a_200_mb_text_file_is_refused_by_the_size_limit_without_being_read(corpus, tmp_path, fake_embedder):
@@ -154,3 +154,120 @@ def test_a_200_mb_text_file_is_refused_by_the_size_limit_without_being_read(corp
     report = ingest(corpus, store, Manifest(tmp_path / "m.sqlite", "huge"), fake_embedder, 60, 10, max_bytes=100 * 2**20)
     assert report.errors == {"huge.txt": "200.0 MB is over the limit of 100 MB (setting 'max_file_mb'): split the file or raise the limit"}
     assert sorted(report.added) == ["bakery.txt", "lighthouse.md", "notes/orchard.md"]
+
+
+def test_a_file_that_vanishes_between_listing_and_reading_is_treated_as_deleted(corpus, tmp_path, fake_embedder, monkeypatch):
+    from assistant.ingest import pipeline
+
+    store, manifest = open_parts(tmp_path / "data", fake_embedder)
+    ingest(corpus, store, manifest, fake_embedder, 60, 10)
+    listed = pipeline.scan
+
+    def scan_then_delete(folder, unreadable=None):
+        paths = listed(folder, unreadable)
+        (corpus / "bakery.txt").unlink()  # gone after the listing, before the read
+        return paths
+
+    monkeypatch.setattr(pipeline, "scan", scan_then_delete)
+    report = ingest(corpus, store, manifest, fake_embedder, 60, 10)
+    assert report.errors == {"bakery.txt": "vanished while being read: treated as deleted (indexed again if it comes back)"}
+    assert report.removed == ["bakery.txt"] and "bakery.txt" not in sources(store) and report.unchanged == 2
+
+
+def test_a_file_that_changes_while_being_read_is_read_again(corpus, tmp_path, fake_embedder, monkeypatch):
+    from assistant.ingest import pipeline
+
+    real = pipeline._read_bytes
+    writes = []
+
+    def read_while_a_writer_saves(path):
+        data = real(path)
+        if path.name == "bakery.txt" and not writes:  # the first read sees the old text, then the file changes
+            writes.append(path)
+            path.write_text("Mossgrove Bakery moved to the harbour in 2025, next to the ferry quay.\n")
+        return data
+
+    monkeypatch.setattr(pipeline, "_read_bytes", read_while_a_writer_saves)
+    report, store = run(corpus, tmp_path / "data", fake_embedder)
+    assert writes and not report.errors
+    texts = store._col.get(where={"source": "bakery.txt"}, include=["documents"])["documents"]
+    assert texts == ["Mossgrove Bakery moved to the harbour in 2025, next to the ferry quay."]  # the new text, whole
+
+
+def test_a_file_that_keeps_changing_is_refused_then_indexed_when_it_settles(corpus, tmp_path, fake_embedder, monkeypatch):
+    from assistant.ingest import pipeline
+
+    real = pipeline._read_bytes
+
+    def always_being_written(path):
+        data = real(path)
+        if path.name == "bakery.txt":
+            with open(path, "a") as f:
+                f.write("More bread.\n")
+        return data
+
+    monkeypatch.setattr(pipeline, "_read_bytes", always_being_written)
+    report, store = run(corpus, tmp_path / "data", fake_embedder)
+    assert report.errors == {"bakery.txt": "changed while being read (3 tries): it will be indexed once it stops changing"}
+    assert "bakery.txt" not in sources(store) and sorted(report.added) == ["lighthouse.md", "notes/orchard.md"]
+    monkeypatch.setattr(pipeline, "_read_bytes", real)
+    again, store = run(corpus, tmp_path / "data", fake_embedder)
+    assert again.added == ["bakery.txt"] and not again.errors
+    assert "More bread." in " ".join(store._col.get(where={"source": "bakery.txt"}, include=["documents"])["documents"])
+
+
+_INGEST_AGAIN = """
+import json, sys
+from pathlib import Path
+from assistant.ingest.pipeline import ingest
+from assistant.manifest import Manifest
+from assistant.store import ChromaStore
+from tests.conftest import FakeEmbedder
+corpus, data = Path(sys.argv[1]), Path(sys.argv[2])
+e = FakeEmbedder()
+report = ingest(corpus, ChromaStore(data / "chroma", "col1", e.id, e.dimension), Manifest(data / "manifest.sqlite", "col1"), e, 60, 10)
+print(json.dumps(report.to_json()))
+"""
+
+
+def test_unreadable_files_and_folders_are_reported_and_keep_their_stored_versions(corpus, tmp_path, fake_embedder):
+    """Real permissions. Root reads any file, so as root the second ingest runs without the two
+    capabilities that let it (setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    first, store = run(corpus, tmp_path / "data", fake_embedder)
+    before = sources(store)
+    (corpus / "lighthouse.md").chmod(0)
+    (corpus / "notes").chmod(0)
+    (corpus / "new.txt").write_text("A new file that is readable.\n")
+    try:
+        drop = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"] if os.geteuid() == 0 else []
+        out = subprocess.run(drop + [sys.executable, "-c", _INGEST_AGAIN, str(corpus), str(tmp_path / "data")],
+                             capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    finally:
+        (corpus / "lighthouse.md").chmod(0o644)
+        (corpus / "notes").chmod(0o755)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["errors"] == {
+        "lighthouse.md": "cannot read (Permission denied): check the file's permissions",
+        "notes/": "cannot list this folder (permission denied?): its files keep their indexed versions",
+    }
+    assert report["added"] == ["new.txt"] and report["removed"] == [] and report["unchanged"] == 1
+    store, _ = open_parts(tmp_path / "data", fake_embedder)
+    after = sources(store)
+    assert after == {**before, "new.txt": 1}  # nothing stored was lost
+
+
+def test_a_named_pipe_or_a_device_in_the_folder_is_skipped_not_read(corpus, tmp_path, fake_embedder):
+    import os
+
+    os.mkfifo(corpus / "pipe.txt")  # reading it would wait forever for a writer
+    (corpus / "zero.txt").symlink_to("/dev/zero")  # reading it would never end
+    report, _ = run(corpus, tmp_path / "data", fake_embedder)
+    assert sorted(report.added) == ["bakery.txt", "lighthouse.md", "notes/orchard.md"]
+    assert report.errors == {"pipe.txt": "not a regular file (a pipe or device): skipped",
+                             "zero.txt": "not a regular file (a pipe or device): skipped"}

@@ -14,6 +14,7 @@ are kept and not embedded again.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,12 +63,70 @@ class IngestReport:
         return text
 
 
-def scan(corpus: Path) -> list[Path]:
-    """Supported files under corpus, sorted, skipping hidden files and folders."""
-    return sorted(
-        p for p in corpus.rglob("*")
-        if p.is_file() and is_supported(p) and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
-    )
+_UNLISTABLE = "cannot list this folder (permission denied?): its files keep their indexed versions"
+
+
+def scan(corpus: Path, skipped: dict[str, str] | None = None) -> list[Path]:
+    """Supported files under corpus, sorted, skipping hidden files and folders. Links to folders
+    are not followed (a link loop cannot trap it). What is passed over is named in `skipped`
+    (path relative to corpus -> reason): a folder that cannot be listed (its key ends in '/'),
+    a broken link, and a pipe or device, which a read would wait on forever."""
+    found: list[Path] = []
+    skipped = {} if skipped is None else skipped
+
+    def failed(exc: OSError) -> None:
+        if exc.filename:
+            skipped[Path(exc.filename).relative_to(corpus).as_posix() + "/"] = _UNLISTABLE
+
+    for root, dirs, files in os.walk(corpus, onerror=failed):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            path = Path(root) / name
+            if name.startswith(".") or not is_supported(path):
+                continue
+            if path.is_file():
+                found.append(path)
+            else:
+                skipped[relative_source(path, corpus)] = (
+                    "a link to nothing: skipped" if not path.exists() else "not a regular file (a pipe or device): skipped")
+    return sorted(found)
+
+
+class _Refused(Exception):
+    """A file refused before it is loaded; the message is the reason the report gives."""
+
+
+_READ_TRIES = 3
+
+
+def read_stable(path: Path, max_bytes: int | None) -> tuple[bytes, os.stat_result]:
+    """The file's bytes, read whole, and the stat that describes them. A file over `max_bytes` is refused
+    unread. A file that changes while it is read (another size, modification time or inode after the
+    read than before) is read again; one that keeps changing is refused, and the next run or watch
+    poll picks it up, so no half-written mix is ever indexed."""
+    for _ in range(_READ_TRIES):
+        before = path.stat()
+        _check_size(before.st_size, max_bytes)
+        data = _read_bytes(path)
+        after = path.stat()
+        _check_size(len(data), max_bytes)
+        if _identity(before) == _identity(after) and len(data) == after.st_size:
+            return data, after
+    raise _Refused(f"changed while being read ({_READ_TRIES} tries): it will be indexed once it stops changing")
+
+
+def _read_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int]:
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _check_size(size: int, max_bytes: int | None) -> None:
+    if max_bytes is not None and size > max_bytes:
+        raise _Refused(f"{size / 2**20:.1f} MB is over the limit of {max_bytes / 2**20:g} MB "
+                       "(setting 'max_file_mb'): split the file or raise the limit")
 
 
 def ingest(
@@ -85,20 +144,23 @@ def ingest(
     seen: set[str] = set()
     todo: list[tuple[Path, bytes, str]] = []
     modified: dict[str, float] = {}
-    for path in scan(corpus):
+    skipped: dict[str, str] = {}
+    for path in scan(corpus, skipped):
         source = relative_source(path, corpus)
         seen.add(source)
         try:
-            stat = path.stat()
-            if max_bytes is not None and stat.st_size > max_bytes:
-                report.errors[source] = (f"{stat.st_size / 2**20:.1f} MB is over the limit of {max_bytes / 2**20:g} MB "
-                                         "(setting 'max_file_mb'): split the file or raise the limit")
-                continue
-            data = path.read_bytes()
-            modified[source] = stat.st_mtime
-        except OSError as exc:
-            report.errors[source] = f"cannot read ({exc.strerror})"
+            data, stat = read_stable(path, max_bytes)
+        except _Refused as exc:
+            report.errors[source] = str(exc)
             continue
+        except FileNotFoundError:  # deleted (or moved away) between the listing and the read
+            seen.discard(source)
+            report.errors[source] = "vanished while being read: treated as deleted (indexed again if it comes back)"
+            continue
+        except OSError as exc:  # unreadable: permissions, an I/O error; the version stored before is kept
+            report.errors[source] = f"cannot read ({exc.strerror or exc}): check the file's permissions"
+            continue
+        modified[source] = stat.st_mtime
         digest = hashlib.sha256(data).hexdigest()
         record = known.get(source)
         if record and record.status == "done" and record.content_hash == digest:
@@ -108,6 +170,9 @@ def ingest(
         else:
             todo.append((path, data, digest))
 
+    report.errors.update(skipped)
+    for folder in (k for k, why in skipped.items() if why == _UNLISTABLE):  # unseen, but not deleted: kept
+        seen |= {s for s in known if s.startswith(folder) or folder == "./"}
     for source in sorted(set(known) - seen):
         store.delete_source(source)
         if lexical is not None:
