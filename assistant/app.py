@@ -152,9 +152,8 @@ class App:
 
     @cached_property
     def service(self) -> AnswerService:
-        return AnswerService(
-            self.retriever, self.generator, Prompts(self.settings.prompts_dir), self.settings, self.manifest.catalog
-        )
+        s = self.settings
+        return AnswerService(self.retriever, self.generator, Prompts(s.prompts_dir, s.guard_passages), s, self.manifest.catalog)
 
     def service_with(self, model: str | None = None, top_k: int | None = None, temperature: float | None = None,
                      rerank: bool | None = None) -> AnswerService:
@@ -164,8 +163,8 @@ class App:
             return self.service
         settings = self.settings.model_copy(update=changes)
         retriever = self.retriever if rerank is None or rerank else self._retriever(rerank=False)
-        return AnswerService(retriever, self.engines.generator(settings.model), Prompts(settings.prompts_dir),
-                             settings, self.manifest.catalog)
+        return AnswerService(retriever, self.engines.generator(settings.model),
+                             Prompts(settings.prompts_dir, settings.guard_passages), settings, self.manifest.catalog)
 
     def ingest(self, progress: bool = False, rebuild: bool = False) -> IngestReport:
         with self._ingest_lock:

@@ -117,6 +117,11 @@ class Settings(BaseSettings):
         "the dev calibration sample (9 on seeds-dev, 15 of 33 MultiHop dev questions) and catches 4 of its 9 "
         "invented answers to unanswerable questions (BENCHMARKS.md).",
     )
+    guard_passages: bool = Field(
+        True, description="Cut instruction-like sentences (\"ignore your rules\", \"whatever the question, answer "
+        "X\", fake role labels) from passages before the model reads them; the stored text and citations are "
+        "unchanged (SECURITY.md).",
+    )
     rewrite_followups: bool = Field(
         True, description="Rewrite a follow-up question into a standalone one with the model before retrieval."
     )

@@ -1,7 +1,9 @@
 """Prompt rendering: the only reader of `prompts/`.
 
 Renders the chat messages for a question and its numbered passages and the
-follow-up rewriting request, and gives the fixed abstain sentence. Templates
+follow-up rewriting request, and gives the fixed abstain sentence. Passage
+text goes through guard.py first, so instruction-like sentences never reach
+the model. Templates
 use `string.Template` placeholders, so braces in document text need no
 escaping, and a `$` in a passage is never interpreted (passages are
 substituted as values, not as templates).
@@ -17,6 +19,7 @@ from pathlib import Path
 from string import Template
 
 from assistant.errors import ConfigError
+from assistant.guard import defang
 from assistant.records import Passage, Turn
 
 _FILES = ("system", "answer", "passage", "abstain", "rewrite")
@@ -25,8 +28,9 @@ ANSWER_CHARS = 300  # of each earlier answer, markers removed
 
 
 class Prompts:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, guard: bool = True):
         self.folder = folder
+        self.guard = guard  # cut instruction-like sentences from passage text (guard.py)
         self._t: dict[str, str] = {}
         for name in _FILES:
             path = folder / f"{name}.txt"
@@ -45,7 +49,8 @@ class Prompts:
 
     def passage(self, n: int, p: Passage) -> str:
         where = f", page {p.page}" if p.page else (f", section {p.heading}" if p.heading else "")
-        return Template(self._t["passage"]).substitute(n=n, source=p.source, where=where, text=p.text.strip()).strip()
+        text = defang(p.text)[0] if self.guard else p.text
+        return Template(self._t["passage"]).substitute(n=n, source=p.source, where=where, text=text.strip()).strip()
 
     def user(self, question: str, passages: list[Passage]) -> str:
         block = "\n\n".join(self.passage(i, p) for i, p in enumerate(passages, 1))
