@@ -11,6 +11,7 @@ prefix, so the fixed system prompt is processed once, not per question.
 
 from __future__ import annotations
 
+import ctypes
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,8 @@ from typing import Protocol
 
 from assistant.errors import GenerationError
 from assistant.gguf import read_gguf
+
+ASIDE_CTX = 2048  # tokens of the side context: a rewrite prompt holds three short turns
 
 
 class Generator(Protocol):
@@ -69,6 +72,12 @@ class LlamaGenerator:
                 raise GenerationError(f"could not load model {self.path}: {exc}") from None
         return self._llm
 
+    def reset(self) -> None:
+        """Forget every cached prefix (benchmarks start cold with it)."""
+        with self._lock:
+            if self._llm is not None:
+                self._llm.reset()
+
     def count_tokens(self, text: str) -> int:
         llm = self.load()
         # Not while another thread generates: llama-cpp-python's tokenize beside a running generation
@@ -77,7 +86,9 @@ class LlamaGenerator:
             return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def stream(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int) -> Iterator[str]:
-        llm = self.load()
+        return self._stream(self.load(), messages, max_tokens, temperature, seed)
+
+    def _stream(self, llm, messages, max_tokens: int, temperature: float, seed: int) -> Iterator[str]:
         with self._lock:
             try:
                 for part in llm.create_chat_completion(
@@ -90,4 +101,37 @@ class LlamaGenerator:
                 raise GenerationError(f"the model could not answer: {exc}") from None
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int) -> str:
-        return "".join(self.stream(messages, max_tokens, temperature, seed))
+        """A short side request that leaves the cached prefix as it found it (see the module's doc)."""
+        llm = self.load()
+        with self._lock:
+            saved = _save(llm)
+            try:
+                return "".join(self._stream(llm, messages, max_tokens, temperature, seed))
+            finally:
+                _restore(llm, saved)
+
+
+def _save(llm):
+    """The context's cached tokens and their KV cells (sequence 0 only: no logits, a few MB)."""
+    import llama_cpp
+
+    n = llm.n_tokens
+    if n == 0:
+        return None
+    size = llama_cpp.llama_state_seq_get_size(llm.ctx, 0)
+    buf = (ctypes.c_uint8 * size)()
+    written = llama_cpp.llama_state_seq_get_data(llm.ctx, buf, size, 0)
+    return (llm.input_ids[:n].copy(), buf, written) if written else None
+
+
+def _restore(llm, saved) -> None:
+    import llama_cpp
+
+    if saved is None:
+        return
+    ids, buf, size = saved
+    llm.reset()
+    if llama_cpp.llama_state_seq_set_data(llm.ctx, buf, size, 0) == 0:
+        return  # not restored: the context starts cold next time, which is slower but correct
+    llm.input_ids[: len(ids)] = ids
+    llm.n_tokens = len(ids)
