@@ -15,6 +15,7 @@ LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 help:
 	@echo "make run    install if needed, ingest corpus/, open the chat on http://127.0.0.1:7860"
 	@echo "make test   install if needed, run the tests"
+	@echo "make bench  the speed suite: writes bench/results.json and BENCHMARKS.md"
 
 install: $(STAMP) $(MODELS)
 
@@ -44,6 +45,11 @@ test: install
 # Unit tests only: no language model, seconds.
 test-fast: install
 	$(PY) -m pytest -m "not slow"
+
+# The speed suite: writes bench/results.json and the generated section of BENCHMARKS.md (about 25 min on
+# 2 cores; reads ../shared/ for the seeds and MultiHop-RAG). One section: make bench ONLY=generation
+bench: install
+	$(PY) bench/suite.py $(if $(ONLY),--only $(ONLY))
 
 # The project's own question set over corpus/: writes eval-out/handbook/{results.json,report.md,report.html}
 eval: install

@@ -36,6 +36,7 @@ from assistant.citations import best_overlap, best_span, check_sentences, is_abs
 from assistant.config import Settings
 from assistant.errors import FilterError
 from assistant.filters import allowed
+from assistant.focus import CHARS_PER_TOKEN, focus
 from assistant.generate import Generator
 from assistant.prompts import Prompts
 from assistant.records import Answer, AnswerEvent, Citation, Filter, Passage, Sentence, Timings, Turn
@@ -120,6 +121,12 @@ class AnswerService:
             return
         yield AnswerEvent(kind="answer", answer=record)
 
+    def warm(self) -> None:
+        """Load the embedder and the model and process the fixed system prompt now (the server does this
+        at start), so the first question is as quick as the next."""
+        self.retriever.embedder.embed(["warm-up"])
+        self.generator.warm(self.prompts.messages("", []))
+
     def rewrite(self, question: str, history: list[Turn]) -> str:
         """The follow-up as a standalone question (the question itself if the model returns nothing)."""
         text = self.generator.complete(self.prompts.rewrite_messages(question, history), REWRITE_TOKENS, 0.0, self.settings.seed)
@@ -130,13 +137,16 @@ class AnswerService:
         return question
 
     def _fit(self, query: str, passages: list[Passage]) -> tuple[list[dict[str, str]], list[Passage], list[Passage], int]:
-        """The messages that fit the context window, with the passages used and those left out."""
+        """The messages that fit the context window, with the passages used and those left out. The model
+        reads each passage cut to what bears on the question (`passage_tokens`, focus.py)."""
         count = self.generator.count_tokens
+        budget = self.settings.passage_tokens * CHARS_PER_TOKEN
+        shown = [p.model_copy(update={"text": focus(query, p.text, budget)}) if budget else p for p in passages]
         fixed = sum(count(m["content"]) + MESSAGE_OVERHEAD for m in self.prompts.messages(query, [])) + MESSAGE_OVERHEAD
-        costs = [count(self.prompts.passage(n, p)) + 2 for n, p in enumerate(passages, 1)]
+        costs = [count(self.prompts.passage(n, p)) + 2 for n, p in enumerate(shown, 1)]
         kept, total = fit(costs, fixed, self.generator.context_window - self.settings.max_tokens)
         used, left_out = passages[:kept], passages[kept:]
-        return self.prompts.messages(query, used), used, left_out, total
+        return self.prompts.messages(query, shown[:kept]), used, left_out, total
 
     def _grounded(self, raw: str, passages: list[Passage], base: dict, timings: Timings) -> Answer:
         texts = [p.text for p in passages]

@@ -57,15 +57,15 @@ def resolve(text: str, n_passages: int) -> tuple[str, list[int], int]:
 
 def best_overlap(text: str, passages: list[str]) -> int | None:
     """1-based number of the passage sharing most content words with text, or None if none shares any."""
-    words = _content_words(text)
+    words = content_words(text)
     if not words:
         return None
-    scores = [len(words & _content_words(p)) for p in passages]
+    scores = [len(words & content_words(p)) for p in passages]
     best = max(range(len(scores)), key=lambda i: scores[i], default=None)
     return None if best is None or scores[best] == 0 else best + 1
 
 
-def _content_words(text: str) -> set[str]:
+def content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
 
 
@@ -92,10 +92,10 @@ def split_sentences(text: str) -> list[str]:
 
 def support(sentence: str, passage: str) -> float:
     """Share of the sentence's content words that occur in the passage (0..1)."""
-    words = _content_words(_MARKERS_ONLY.sub(" ", sentence))
+    words = content_words(_MARKERS_ONLY.sub(" ", sentence))
     if not words:
         return 1.0
-    return len(words & _content_words(passage)) / len(words)
+    return len(words & content_words(passage)) / len(words)
 
 
 def check_sentences(text: str, passages: list[str]) -> tuple[str, list[tuple[str, list[int], bool, float]]]:
@@ -127,7 +127,7 @@ def check_sentences(text: str, passages: list[str]) -> tuple[str, list[tuple[str
     return " ".join(c[0] for c in checked), checked
 
 
-_PASSAGE_SENTENCE = re.compile(r"[^\s].*?(?:[.!?](?=[\s\"')\]]|$)|(?=\n[ \t]*\n)|$)", re.S)  # a hard-wrapped line runs on
+PASSAGE_SENTENCE = re.compile(r"[^\s].*?(?:[.!?](?=[\s\"')\]]|$)|(?=\n[ \t]*\n)|$)", re.S)  # a hard-wrapped line runs on
 
 
 def best_span(claim: str, passage: str) -> tuple[int, int]:
@@ -142,9 +142,9 @@ def best_span(claim: str, passage: str) -> tuple[int, int]:
         >>> best_span("It opened in 1932.", "Falk drew it. It opened in 1932. Rain fell.")
         (14, 32)
     """
-    words = {w[:6] for w in _content_words(_MARKERS_ONLY.sub(" ", claim))}
-    spans = [(m.start(), m.end()) for m in _PASSAGE_SENTENCE.finditer(passage)]
-    found = [{w[:6] for w in _content_words(passage[a:b])} & words for a, b in spans]
+    words = {w[:6] for w in content_words(_MARKERS_ONLY.sub(" ", claim))}
+    spans = [(m.start(), m.end()) for m in PASSAGE_SENTENCE.finditer(passage)]
+    found = [{w[:6] for w in content_words(passage[a:b])} & words for a, b in spans]
     if not words or not any(found):
         return 0, len(passage)
     weight = {w: 1 / max(1, sum(w in f for f in found)) for w in words}

@@ -117,6 +117,16 @@ class Settings(BaseSettings):
         "the dev calibration sample (9 on seeds-dev, 15 of 33 MultiHop dev questions) and catches 4 of its 9 "
         "invented answers to unanswerable questions (BENCHMARKS.md).",
     )
+    passage_tokens: int = Field(
+        0, ge=0, le=4096,
+        description="Cut each passage to about this many tokens of the sentences that share the question's words "
+        "(and their neighbours) before the model reads it; 0 gives whole passages. The prompt is the main cost of "
+        "an answer on a CPU (BENCHMARKS.md).",
+    )
+    warm_up: bool = Field(
+        True, description="When the server starts, load the embedder and the model and process the system prompt, so "
+        "the first question is as quick as the next.",
+    )
     guard_passages: bool = Field(
         True, description="Cut instruction-like sentences (\"ignore your rules\", \"whatever the question, answer "
         "X\", fake role labels) from passages before the model reads them; the stored text and citations are "

@@ -31,6 +31,8 @@ class Generator(Protocol):
 
     def stream(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int) -> Iterator[str]: ...
 
+    def warm(self, messages: list[dict[str, str]]) -> None: ...
+
 
 class LlamaGenerator:
     def __init__(self, name: str, path: Path, n_ctx: int, n_threads: int, n_gpu_layers: int, seed: int):
@@ -71,6 +73,14 @@ class LlamaGenerator:
             except (ValueError, RuntimeError) as exc:
                 raise GenerationError(f"could not load model {self.path}: {exc}") from None
         return self._llm
+
+    def warm(self, messages: list[dict[str, str]]) -> None:
+        """Load the model and process `messages` (the fixed system prompt) now, unless something is
+        cached already, so that the first question finds the prefix cached like every later one."""
+        llm = self.load()
+        with self._lock:
+            if llm.n_tokens == 0:
+                llm.create_chat_completion(messages=messages, max_tokens=1, temperature=0.0, seed=self.seed)
 
     def reset(self) -> None:
         """Forget every cached prefix (benchmarks start cold with it)."""

@@ -127,6 +127,9 @@ class RemoteGenerator:
         finally:
             response.close()  # a stopped answer stops the server's generation too
 
+    def warm(self, messages: list[dict[str, str]]) -> None:
+        """Nothing to do here: the server keeps its own prompt cache."""
+
     def complete(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int) -> str:
         return "".join(self.stream(messages, max_tokens, temperature, seed))
 

@@ -20,7 +20,7 @@ import threading
 import time
 
 from assistant.app import App, Workspace
-from assistant.errors import ConfigError
+from assistant.errors import AssistantError, ConfigError
 
 
 class Server:
@@ -64,6 +64,8 @@ def serve(target: App | Workspace, block: bool = True) -> Server | None:
     password = s.password.get_secret_value()
     auth = login_checker(s.username, password) if s.username and password else None
     root, _ = mount(create_app(workspace, routes=s.api), workspace, auth)
+    if s.warm_up:
+        threading.Thread(target=_warm, args=(workspace,), daemon=True, name="warm-up").start()
     config = uvicorn.Config(root, host=s.host, port=s.port, log_level="warning", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     url = f"http://{s.host}:{s.port}"
@@ -80,6 +82,15 @@ def serve(target: App | Workspace, block: bool = True) -> Server | None:
             raise ConfigError(f"the server did not start on {s.host}:{s.port} (is the port in use?)")
         time.sleep(0.05)
     return Server(server, thread, url)
+
+
+def _warm(workspace: Workspace) -> None:
+    """The default collection's embedder, model and system prompt, ready before the first question. A
+    failure here (a missing model, say) is left for that question to report."""
+    try:
+        workspace.app().service.warm()
+    except AssistantError:
+        pass
 
 
 def login_checker(username: str, password: str):

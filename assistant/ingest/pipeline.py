@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,16 @@ from assistant.records import Chunk, Document
 from assistant.store import ChromaStore
 
 _EMBED_GROUP = 256  # chunks gathered across files before one embedding call
+STAGES = ("read", "parse", "chunk", "embed", "store", "lexical")  # where ingest time goes (IngestReport.stages)
+
+
+@contextmanager
+def _timed(report: "IngestReport", stage: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        report.stages[stage] += time.perf_counter() - start
 
 
 @dataclass
@@ -41,12 +52,14 @@ class IngestReport:
     chunks_reused: int = 0  # already in the store with the same content: not embedded again
     errors: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))  # seconds in each
 
     def to_json(self) -> dict:
         """The report as data: the machine-readable ingest log (App writes it beside the index)."""
         return {"added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
                 "chunks_written": self.chunks_written, "chunks_reused": self.chunks_reused,
-                "errors": self.errors, "seconds": round(self.seconds, 3)}
+                "errors": self.errors, "seconds": round(self.seconds, 3),
+                "stages": {k: round(v, 3) for k, v in self.stages.items()}}
 
     def summary(self) -> str:
         parts = [
@@ -149,7 +162,8 @@ def ingest(
         source = relative_source(path, corpus)
         seen.add(source)
         try:
-            data, stat = read_stable(path, max_bytes)
+            with _timed(report, "read"):
+                data, stat = read_stable(path, max_bytes)
         except _Refused as exc:
             report.errors[source] = str(exc)
             continue
@@ -161,7 +175,8 @@ def ingest(
             report.errors[source] = f"cannot read ({exc.strerror or exc}): check the file's permissions"
             continue
         modified[source] = stat.st_mtime
-        digest = hashlib.sha256(data).hexdigest()
+        with _timed(report, "read"):
+            digest = hashlib.sha256(data).hexdigest()
         record = known.get(source)
         if record and record.status == "done" and record.content_hash == digest:
             report.unchanged += 1
@@ -188,8 +203,10 @@ def ingest(
     group: list[tuple[Document, list[Chunk]]] = []
     for path, data, digest in todo:
         try:
-            doc = load(path, corpus, data)
-            chunks = chunk_document(doc, embedder.count_tokens, chunk_size, chunk_overlap)
+            with _timed(report, "parse"):
+                doc = load(path, corpus, data)
+            with _timed(report, "chunk"):
+                chunks = chunk_document(doc, embedder.count_tokens, chunk_size, chunk_overlap)
         except IngestError as exc:
             report.errors[relative_source(path, corpus)] = str(exc).split(": ", 1)[-1]
             bar.update(1)
@@ -208,26 +225,32 @@ def ingest(
         bar.update(len(group))
     bar.close()
     if lexical is not None and lexical.dirty():
-        lexical.rebuild()
+        with _timed(report, "lexical"):
+            lexical.rebuild()
     report.seconds = time.perf_counter() - start
     return report
 
 
 def _write(group, store: ChromaStore, manifest: Manifest, embedder: Embedder, known, report: IngestReport,
            lexical: LexicalIndex | None, modified: dict[str, float]) -> None:
-    missing = store.missing([c.id for _, chunks in group for c in chunks])
+    with _timed(report, "store"):
+        missing = store.missing([c.id for _, chunks in group for c in chunks])
     texts = [store.embedding_text(c) for _, chunks in group for c in chunks if c.id in missing]
-    vectors = embedder.embed(texts) if texts else []
+    with _timed(report, "embed"):
+        vectors = embedder.embed(texts) if texts else []
     offset = 0
     for doc, chunks in group:
         new = [c for c in chunks if c.id in missing]
-        manifest.mark_pending(doc.source, doc.content_hash, modified.get(doc.source))
-        store.replace_source(doc.source, new, vectors[offset : offset + len(new)],
-                             keep=[c.id for c in chunks if c.id not in missing])
+        with _timed(report, "store"):
+            manifest.mark_pending(doc.source, doc.content_hash, modified.get(doc.source))
+            store.replace_source(doc.source, new, vectors[offset : offset + len(new)],
+                                 keep=[c.id for c in chunks if c.id not in missing])
         if lexical is not None:
-            lexical.replace_source(doc.source, chunks)
+            with _timed(report, "lexical"):
+                lexical.replace_source(doc.source, chunks)
         offset += len(new)
-        manifest.mark_done(doc.source, doc.content_hash, len(chunks), modified.get(doc.source))
+        with _timed(report, "store"):
+            manifest.mark_done(doc.source, doc.content_hash, len(chunks), modified.get(doc.source))
         (report.updated if doc.source in known else report.added).append(doc.source)
         report.chunks_written += len(new)
         report.chunks_reused += len(chunks) - len(new)

@@ -1,0 +1,411 @@
+"""`make bench`: the speed suite. Writes bench/results.json and the generated part of BENCHMARKS.md.
+
+    .venv/bin/python bench/suite.py [--only SECTION ...] [--repeats 5] [--shared ../shared]
+
+Sections (all by default; `--only` runs some and keeps the others' last results):
+  machine     CPU, cores, memory, versions, load average
+  startup     `assistant --help`; `make run`'s two steps (ingest corpus/, serve) to the chat page's HTTP 200
+  bandwidth   memory copy bandwidth, the ceiling for generation on a CPU (every token reads every weight)
+  generation  one prompt, the same model: the answer service against bare llama-cpp-python
+  reuse       time to first token of a first question, the next one, and a follow-up (seeds)
+  ingest      the 609 MultiHop-RAG articles: documents/s, chunks/s, peak memory, time per stage; re-ingest
+
+Every timed figure is the median of `--repeats` runs; comparisons are ratios of runs interleaved in
+the same process, because these machines are shared and noisy. No figure here is asserted by a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import assistant  # noqa: E402,F401  (offline switches first)
+
+RESULTS = ROOT / "bench" / "results.json"
+REPORT = ROOT / "BENCHMARKS.md"
+START, END = "<!-- make bench: start -->", "<!-- make bench: end -->"
+VENV_BIN = Path(sys.executable).parent
+QUESTION = "What kind of company did Taiwan enter a partnership with in France?"  # seeds-dev dev-02
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return round(statistics.median(values), 3) if values else None
+
+
+def loadavg() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+# --- machine -----------------------------------------------------------------------------------
+
+def machine(args) -> dict:
+    import importlib.metadata as md
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem / 2**20, 1), "python": platform.python_version(),
+            "llama_cpp_python": md.version("llama_cpp_python"), "torch": md.version("torch"),
+            "chromadb": md.version("chromadb"), "sentence_transformers": md.version("sentence-transformers")}
+
+
+# --- start-up ----------------------------------------------------------------------------------
+
+def startup(args) -> dict:
+    helps = []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        subprocess.run([str(VENV_BIN / "assistant"), "--help"], check=True, capture_output=True)
+        helps.append(time.perf_counter() - start)
+    runs = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label in ("fresh index", "index already built"):  # make run's first time, and every time after
+            runs[label] = _make_run(Path(tmp) / "data")
+    return {"help_s": median(helps), "make_run_to_page_s": runs, "command": "bench/suite.py --only startup"}
+
+
+def _make_run(data: Path) -> dict:
+    """`make run` on an installed checkout: `assistant ingest`, then `assistant serve --no-ingest`, timed
+    to the chat page answering HTTP 200 (the Makefile's own install step is a no-op when installed)."""
+    from bench.load import free_port
+
+    port = free_port()
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data)}
+    start = time.perf_counter()
+    subprocess.run([str(VENV_BIN / "assistant"), "ingest", "--quiet"], check=True, capture_output=True, env=env, cwd=ROOT)
+    ingested = time.perf_counter() - start
+    server = subprocess.Popen([str(VENV_BIN / "assistant"), "serve", "--no-ingest", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+    try:
+        while time.perf_counter() - start < 300:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                    if r.status == 200:
+                        return {"ingest_s": round(ingested, 2), "page_s": round(time.perf_counter() - start, 2)}
+            except OSError:
+                time.sleep(0.1)
+        return {"ingest_s": round(ingested, 2), "page_s": None}
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+# --- memory bandwidth --------------------------------------------------------------------------
+
+def bandwidth(args) -> dict:
+    """Copy 512 MiB (read it and write it: 1 GiB moved) with 1 and 2 threads; numpy's copy releases the GIL."""
+    import numpy as np
+
+    src = np.ones(2**26, dtype=np.float64)
+    dst = np.empty_like(src)
+    out = {}
+    for threads in (1, 2):
+        parts = np.array_split(np.arange(src.size), threads)
+        bounds = [(p[0], p[-1] + 1) for p in parts]
+        rates = []
+        for _ in range(args.repeats):
+            def copy(lo, hi):
+                np.copyto(dst[lo:hi], src[lo:hi])
+            workers = [threading.Thread(target=copy, args=b) for b in bounds]
+            start = time.perf_counter()
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+            rates.append(2 * src.nbytes / (time.perf_counter() - start) / 1e9)
+        out[f"copy_gb_s_{threads}_threads"] = median(rates)
+    best = max(out.values())
+    model = _model_path()
+    out.update({"best_gb_s": best, "model": model.name, "model_bytes": model.stat().st_size,
+                # generation reads every weight once per token: no CPU can write faster than this
+                "ceiling_tokens_s": round(best * 1e9 / model.stat().st_size, 1),
+                "command": "bench/suite.py --only bandwidth"})
+    return out
+
+
+def _model_path() -> Path:
+    from assistant.config import load_settings
+    from assistant.modelfiles import resolve_model
+
+    s = load_settings()
+    return resolve_model(s.model, s.models_dir)[1]
+
+
+# --- the answer service against bare llama-cpp-python -------------------------------------------
+
+def _seeds_app(shared: Path, root: Path, **settings):
+    from assistant.app import App
+    from assistant.config import load_settings
+
+    app = App(load_settings(data_dir=root / "data", **settings), shared / "seeds")
+    app.ingest()
+    return app
+
+
+def _first_token(events) -> tuple[float | None, float | None, int, object]:
+    """Time to the first token, tokens/s after it, token count, and the last item, over a stream."""
+    start = time.perf_counter()
+    first = last_t = None
+    n, last = 0, None
+    for item in events:
+        last = item
+        if getattr(item, "kind", "token") == "token" and (getattr(item, "text", item)):
+            now = time.perf_counter()
+            first = first if first is not None else now - start
+            last_t, n = now, n + 1
+    rate = (n - 1) / (last_t - start - first) if n > 1 and last_t - start > first else None
+    return first, rate, n, last
+
+
+def generation(args) -> dict:
+    from llama_cpp import Llama
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = _seeds_app(args.shared, Path(tmp))
+        service, s = app.service, app.settings
+        gen = app.generator
+        retrieved = service.retriever.search(QUESTION, s.top_k)
+        messages, used, _, prompt_tokens = service._fit(QUESTION, retrieved)  # the service's own prompt
+        bare = Llama(model_path=str(gen.path), n_ctx=s.n_ctx, n_threads=s.n_threads, n_threads_batch=s.n_threads,
+                     n_gpu_layers=s.n_gpu_layers, seed=s.seed, verbose=False)
+        gen.load()
+        rows = {"service": [], "bare": []}
+        for i in range(args.repeats):
+            for who in (("service", "bare") if i % 2 == 0 else ("bare", "service")):  # interleaved, order alternating
+                if who == "service":
+                    gen.reset()  # both cold: no cached prefix on either side
+                    first, rate, n, _ = _first_token(service.stream(QUESTION))
+                else:
+                    bare.reset()
+                    stream = bare.create_chat_completion(messages=messages, stream=True, max_tokens=s.max_tokens,
+                                                         temperature=s.temperature, seed=s.seed)
+                    pieces = (part["choices"][0]["delta"].get("content") or "" for part in stream)
+                    first, rate, n, _ = _first_token(pieces)
+                rows[who].append({"first_token_s": first, "tokens_s": rate, "tokens": n})
+        out = {}
+        for who, runs in rows.items():
+            out[who] = {"first_token_s": median([r["first_token_s"] for r in runs]),
+                        "tokens_s": median([r["tokens_s"] for r in runs]), "tokens": runs[0]["tokens"]}
+        out["ratio_first_token"] = round(out["service"]["first_token_s"] / out["bare"]["first_token_s"], 3)
+        out["ratio_tokens_s"] = round(out["service"]["tokens_s"] / out["bare"]["tokens_s"], 3)
+        out.update({"prompt_tokens": prompt_tokens, "passages": len(used), "question": QUESTION, "model": gen.name,
+                    "runs": rows, "command": "bench/suite.py --only generation"})
+        return out
+
+
+# --- prompt reuse: first question, next question, follow-up ------------------------------------------
+
+# (first question, next question, a follow-up to the next one): seeds-dev ids, follow-ups written here
+CONVERSATIONS = [("dev-01", "dev-03", "Which outlet reported it?"), ("dev-05", "dev-08", "Which company controls it?"),
+                 ("dev-09", "dev-11", "What did he call for?"), ("dev-06", "dev-02", "In which country is that company?"),
+                 ("dev-10", "dev-01", "Why is chip production concentrated there a risk?")]
+FOCUSED = 100  # the passage_tokens setting measured beside the default
+
+
+def reuse(args) -> dict:
+    from assistant.answer import AnswerService
+    from assistant.prompts import Prompts
+    from assistant.records import Turn
+
+    questions = {q["id"]: q["question"] for q in map(json.loads, (args.shared / "eval" / "seeds-dev.jsonl").read_text().splitlines())}
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        app = _seeds_app(args.shared, Path(tmp))
+        gen = app.generator
+        gen.load()
+        for label, passage_tokens in (("whole passages", 0), (f"passage_tokens = {FOCUSED}", FOCUSED)):
+            settings = app.settings.model_copy(update={"passage_tokens": passage_tokens})
+            service = AnswerService(app.retriever, gen, Prompts(settings.prompts_dir, settings.guard_passages), settings,
+                                    app.manifest.catalog)
+            rows = []
+            for i in range(args.repeats):
+                first_id, next_id, follow_up = CONVERSATIONS[i % len(CONVERSATIONS)]
+                gen.reset()  # a cold model: nothing cached
+                t, _, _, last = _first_token(service.stream(questions[next_id]))
+                row = {"cold": _row(t, last.answer)}
+                gen.reset()
+                service.warm()  # what the server does at start
+                for name, question in (("first", questions[first_id]), ("next", questions[next_id])):
+                    t, _, _, last = _first_token(service.stream(question))
+                    row[name] = _row(t, last.answer)
+                history = [Turn(question=questions[next_id], answer=last.answer.answer)]
+                t, _, _, last = _first_token(service.stream(follow_up, history))
+                row["follow_up"] = {**_row(t, last.answer), "rewrite_s": round(last.answer.timings.rewrite_s, 3),
+                                    "standalone": last.answer.standalone_question}
+                rows.append(row)
+            out[label] = {name: {"first_token_s": median([r[name]["first_token_s"] for r in rows if not r[name]["abstained"]]),
+                                 "prompt_tokens": median([r[name]["prompt_tokens"] for r in rows if not r[name]["abstained"]]),
+                                 "abstained": sum(r[name]["abstained"] for r in rows)}
+                          for name in ("cold", "first", "next", "follow_up")}
+            out[label]["follow_up"]["rewrite_s"] = median([r["follow_up"]["rewrite_s"] for r in rows])
+            out[label]["runs"] = rows
+    out.update({"target_s": 5.0, "command": "bench/suite.py --only reuse"})
+    return out
+
+
+def _row(first_token_s, answer) -> dict:
+    """One answer's figures; an abstention without the model (weak evidence) has no model time to count."""
+    return {"first_token_s": first_token_s, "prompt_tokens": answer.timings.prompt_tokens,
+            "abstained": answer.abstained and answer.abstain_reason == "weak_evidence", "answer": answer.answer[:200]}
+
+
+# --- ingest ------------------------------------------------------------------------------------
+
+def ingest(args) -> dict:
+    corpus = args.shared / "bench" / "multihop" / "corpus"
+    out = {"documents": sum(1 for p in corpus.iterdir() if p.is_file())}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label in ("fresh", "unchanged"):
+            start = time.perf_counter()
+            proc = subprocess.run(["/usr/bin/time", "-f", "%M", str(VENV_BIN / "assistant"), "ingest", str(corpus),
+                                   "--data-dir", str(Path(tmp) / "data"), "--quiet"],
+                                  check=True, capture_output=True, text=True, cwd=ROOT)
+            wall = time.perf_counter() - start
+            peak_kb = int(proc.stderr.strip().splitlines()[-1])
+            log = next((Path(tmp) / "data" / "logs").glob("ingest-*.jsonl")).read_text().splitlines()[-1]
+            report = json.loads(log)
+            chunks = report["chunks_written"] + report["chunks_reused"]
+            out[label] = {"wall_s": round(wall, 1), "pipeline_s": report["seconds"], "peak_mb": round(peak_kb / 1024),
+                          "chunks": chunks, "stages_s": report["stages"]}
+            if label == "fresh":
+                out[label]["documents_s"] = round(out["documents"] / report["seconds"], 2)
+                out[label]["chunks_s"] = round(chunks / report["seconds"], 1)
+    out["command"] = "bench/suite.py --only ingest"
+    return out
+
+
+SECTIONS = {"machine": machine, "startup": startup, "bandwidth": bandwidth, "generation": generation,
+            "reuse": reuse, "ingest": ingest}
+
+
+# --- the report --------------------------------------------------------------------------------
+
+def render(results: dict) -> str:
+    r = results["sections"]
+    lines = [START, "", "## `make bench` (generated by bench/suite.py from bench/results.json)", ""]
+    m = r.get("machine", {}).get("result")
+    if m:
+        lines += [f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; Python {m['python']}, "
+                  f"llama-cpp-python {m['llama_cpp_python']}, torch {m['torch']}, chromadb {m['chromadb']}, "
+                  f"sentence-transformers {m['sentence_transformers']}. Each section gives its date, the load "
+                  "average when it started (2 cores: above 1 means another job shared them) and its command. "
+                  "Figures are medians; ratios come from runs interleaved in the same process.", ""]
+
+    def head(name, title):
+        sec = r[name]
+        return [f"### {title}", "", f"{sec['date']}, load average {sec['load']}, `.venv/bin/python {sec['result']['command']}`", ""]
+
+    if "startup" in r:
+        x = r["startup"]["result"]
+        lines += head("startup", "Start-up")
+        lines += ["| what | seconds |", "|---|---|", f"| `assistant --help` | {x['help_s']} |"]
+        for label, v in x["make_run_to_page_s"].items():
+            lines.append(f"| `make run` steps to the chat page (HTTP 200), {label} | {v['page_s']} (ingest {v['ingest_s']}) |")
+        lines.append("")
+    if "bandwidth" in r:
+        x = r["bandwidth"]["result"]
+        gen = r.get("generation", {}).get("result")
+        lines += head("bandwidth", "The hardware's limit: memory bandwidth")
+        lines += ["| what | figure |", "|---|---|",
+                  f"| copy bandwidth, 1 thread / 2 threads | {x['copy_gb_s_1_threads']} / {x['copy_gb_s_2_threads']} GB/s |",
+                  f"| model file ({x['model']}) | {x['model_bytes'] / 1e9:.2f} GB |",
+                  f"| ceiling: bandwidth / model bytes | {x['ceiling_tokens_s']} tokens/s |"]
+        if gen:
+            share = gen["service"]["tokens_s"] / x["ceiling_tokens_s"]
+            lines.append(f"| the assistant's generation (section below) | {gen['service']['tokens_s']:.1f} tokens/s, "
+                         f"{share:.0%} of the ceiling |")
+        lines.append("")
+    if "generation" in r:
+        x = r["generation"]["result"]
+        lines += head("generation", "Generation: the answer service against bare llama-cpp-python")
+        lines += [f"The same prompt ({x['prompt_tokens']} tokens, {x['passages']} passages, built by the service for "
+                  f"\"{x['question']}\"), the same model ({x['model']}) and settings; both cold (no cached prefix). "
+                  "The service's time includes retrieval and the context budget.", "",
+                  "| | time to first token | tokens/s |", "|---|---|---|",
+                  f"| bare llama-cpp-python | {x['bare']['first_token_s']} s | {x['bare']['tokens_s']:.2f} |",
+                  f"| the answer service | {x['service']['first_token_s']} s | {x['service']['tokens_s']:.2f} |",
+                  f"| service / bare | {x['ratio_first_token']} | {x['ratio_tokens_s']} |", ""]
+    if "reuse" in r:
+        x = r["reuse"]["result"]
+        lines += head("reuse", "Prompt reuse: time to first token over the seeds")
+        labels = [k for k in x if isinstance(x[k], dict) and "first" in x[k]]
+        lines += ["| question | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+        names = {"cold": "a question on a cold model (nothing cached)",
+                 "first": "first question after the server's warm-up (system prompt cached)",
+                 "next": "next question", "follow_up": "follow-up (rewrite, then the answer)"}
+        for name, title in names.items():
+            cells = []
+            for label in labels:
+                v = x[label][name]
+                extra = f", rewrite {v['rewrite_s']} s" if name == "follow_up" else ""
+                cells.append(f"{v['first_token_s']} s ({v['prompt_tokens']:.0f} prompt tokens{extra})")
+            lines.append(f"| {title} | " + " | ".join(cells) + " |")
+        lines += ["", f"Target: {x['target_s']} s. Prompt tokens count the whole prompt; the cached prefix "
+                  "(the system prompt, about 210 tokens) is not processed again.", ""]
+    if "ingest" in r:
+        x = r["ingest"]["result"]
+        f, u = x["fresh"], x["unchanged"]
+        stages = f["stages_s"]
+        total = sum(stages.values()) or 1
+        lines += head("ingest", f"Ingest: {x['documents']} MultiHop-RAG articles")
+        lines += ["| what | fresh | unchanged |", "|---|---|---|",
+                  f"| wall time (process) | {f['wall_s']} s | {u['wall_s']} s |",
+                  f"| in the pipeline | {f['pipeline_s']} s | {u['pipeline_s']} s |",
+                  f"| documents/s, chunks/s | {f['documents_s']}, {f['chunks_s']} | |",
+                  f"| chunks | {f['chunks']} | {u['chunks']} |",
+                  f"| peak memory | {f['peak_mb']} MB | {u['peak_mb']} MB |", "",
+                  "Share of the fresh ingest's pipeline time: " + ", ".join(
+                      f"{k} {v / total:.0%} ({v:.1f} s)" for k, v in stages.items()) + ".", ""]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_report(results: dict) -> None:
+    text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
+    block = render(results)
+    if START in text and END in text:
+        text = text[: text.index(START)] + block + text[text.index(END) + len(END):]
+    else:  # first time: after the opening paragraph
+        head, _, rest = text.partition("\n## ")
+        text = f"{head}{block}\n\n## {rest}" if rest else f"{text}\n{block}\n"
+    REPORT.write_text(text)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", nargs="+", choices=sorted(SECTIONS), help="run these sections only")
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared material (seeds, MultiHop)")
+    p.add_argument("--report-only", action="store_true", help="rewrite BENCHMARKS.md from bench/results.json")
+    args = p.parse_args()
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"sections": {}}
+    for name in ([] if args.report_only else (args.only or list(SECTIONS))):
+        load = loadavg()
+        print(f"== {name} (load average {load})", flush=True)
+        started = time.perf_counter()
+        result = SECTIONS[name](args)
+        results["sections"][name] = {"date": dt.date.today().isoformat(), "load": load,
+                                     "seconds": round(time.perf_counter() - started, 1), "result": result}
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=2), flush=True)
+    write_report(results)
+    print(f"wrote {RESULTS.relative_to(ROOT)} and {REPORT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
