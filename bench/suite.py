@@ -9,6 +9,7 @@ Sections (all by default; `--only` runs some and keeps the others' last results)
   generation  one prompt, the same model: the answer service against bare llama-cpp-python
   reuse       time to first token of a first question, the next one, and a follow-up (seeds)
   ingest      the 609 MultiHop-RAG articles: documents/s, chunks/s, peak memory, time per stage; re-ingest
+  scale       retrieval p50/p95 and memory at 10k, 100k and 1M chunks (synthetic copies of MultiHop)
 
 Every timed figure is the median of `--repeats` runs; comparisons are ratios of runs interleaved in
 the same process, because these machines are shared and noisy. No figure here is asserted by a test.
@@ -289,8 +290,107 @@ def ingest(args) -> dict:
     return out
 
 
+# --- scale: retrieval latency and memory at 10k, 100k and 1M chunks -----------------------------------
+
+def scale(args) -> dict:
+    """Synthetic copies of the real corpus: MultiHop articles cut into 150-word chunks, copied (each copy
+    its own source) up to N; vectors are real embeddings of 512 of those chunks with a little noise added
+    (the embedder writes about 25 chunks a second, so embedding 1M would take 11 hours). The store is filled
+    through Chroma's own add, in batches; the BM25 index through the project's LexicalIndex. Then 50
+    MultiHop test questions are asked through the Retriever: dense only, BM25 only, and hybrid."""
+    import numpy as np
+
+    from assistant.config import load_settings
+    from assistant.embed import SentenceEmbedder
+    from assistant.lexical import LexicalIndex
+    from assistant.modelfiles import embedder_path
+    from assistant.records import Chunk
+    from assistant.retrieve import RetrievalConfig, Retriever
+    from assistant.store import ChromaStore, _metadata  # the store's own metadata, without its per-source upsert
+
+    s = load_settings()
+    embedder = SentenceEmbedder(s.embedder, embedder_path(), batch_size=s.embed_batch_size, threads=s.n_threads)
+    corpus = args.shared / "bench" / "multihop" / "corpus"
+    base = []
+    for path in sorted(corpus.iterdir()):
+        words = path.read_text(errors="replace").split()
+        base += [(path.stem, " ".join(words[i:i + 150])) for i in range(0, len(words), 120)]
+    rng = np.random.default_rng(7)
+    seeds = np.array(embedder.embed([t for _, t in base[:: max(1, len(base) // 512)][:512]]), dtype=np.float32)
+    questions = [q["question"] for q in map(json.loads, (args.shared / "bench" / "multihop" / "questions.jsonl")
+                 .read_text().splitlines()) if q.get("split") == "test"][:50]
+    qvecs = embedder.embed(questions)
+    out = {"base_chunks": len(base)}
+    for n in args.scale_sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            rss0 = _rss_mb()
+            start = time.perf_counter()
+            store = ChromaStore(Path(tmp) / "chroma", "scale", embedder.id, embedder.dimension)
+            lexical = LexicalIndex(Path(tmp) / "lexical", Path(tmp) / "lexical.sqlite", "scale")
+            batch: list[Chunk] = []
+            for i in range(n):
+                source, text = base[i % len(base)]
+                copy = i // len(base)
+                batch.append(Chunk(id=f"c{i}", source=f"{source}-{copy}.md", title=source, heading="", text=text,
+                                   index=i, char_start=0, char_end=len(text), content_hash=str(i)))
+                if len(batch) == 5000 or i == n - 1:
+                    vecs = seeds[rng.integers(0, len(seeds), len(batch))] + rng.normal(0, 0.03, (len(batch), seeds.shape[1]))
+                    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+                    store._col.add(ids=[c.id for c in batch], embeddings=vecs.astype(np.float32).tolist(),
+                                   documents=[c.text for c in batch],
+                                   metadatas=[_metadata(c) for c in batch])
+                    by_source: dict[str, list[Chunk]] = {}
+                    for c in batch:
+                        by_source.setdefault(c.source, []).append(c)
+                    for src, chunks in by_source.items():
+                        lexical.replace_source(src, chunks)
+                    batch = []
+            lexical.rebuild()
+            built = time.perf_counter() - start
+            row = {"build_s": round(built, 1), "disk_mb": round(_du(Path(tmp)) / 2**20)}
+            for mode in ("dense", "lexical", "hybrid"):
+                retriever = Retriever(_FixedEmbedder(embedder, dict(zip(questions, qvecs))), store, lexical,
+                                      RetrievalConfig(mode=mode, candidates=s.candidates))
+                retriever.search(questions[0], s.top_k)  # first query: loads the BM25 index
+                times = []
+                for q in questions:
+                    t = time.perf_counter()
+                    retriever.search(q, s.top_k)
+                    times.append(time.perf_counter() - t)
+                times.sort()
+                row[mode] = {"p50_ms": round(1000 * times[len(times) // 2], 1),
+                             "p95_ms": round(1000 * times[int(len(times) * 0.95)], 1)}
+            row["rss_added_mb"] = round(_rss_mb() - rss0)
+            out[str(n)] = row
+            print(n, row, flush=True)
+            del store, lexical
+    out["command"] = "bench/suite.py --only scale"
+    return out
+
+
+class _FixedEmbedder:
+    """The real embedder's vectors for the benchmark's questions, computed once, so the figures are of the search."""
+
+    def __init__(self, embedder, vectors: dict):
+        self.id, self.dimension, self._vectors = embedder.id, embedder.dimension, vectors
+
+    def embed(self, texts):
+        return [self._vectors[t] for t in texts]
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _du(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
 SECTIONS = {"machine": machine, "startup": startup, "bandwidth": bandwidth, "generation": generation,
-            "reuse": reuse, "ingest": ingest}
+            "reuse": reuse, "ingest": ingest, "scale": scale}
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -365,12 +465,28 @@ def render(results: dict) -> str:
         lines += head("ingest", f"Ingest: {x['documents']} MultiHop-RAG articles")
         lines += ["| what | fresh | unchanged |", "|---|---|---|",
                   f"| wall time (process) | {f['wall_s']} s | {u['wall_s']} s |",
-                  f"| in the pipeline | {f['pipeline_s']} s | {u['pipeline_s']} s |",
+                  f"| in the pipeline | {f['pipeline_s']:.1f} s | {u['pipeline_s']:.2f} s |",
                   f"| documents/s, chunks/s | {f['documents_s']}, {f['chunks_s']} | |",
-                  f"| chunks | {f['chunks']} | {u['chunks']} |",
+                  f"| chunks embedded or rewritten | {f['chunks']:,} | {u['chunks']:,} |",
                   f"| peak memory | {f['peak_mb']} MB | {u['peak_mb']} MB |", "",
                   "Share of the fresh ingest's pipeline time: " + ", ".join(
                       f"{k} {v / total:.0%} ({v:.1f} s)" for k, v in stages.items()) + ".", ""]
+    if "scale" in r:
+        x = r["scale"]["result"]
+        sizes = [k for k in x if k.isdigit()]
+        lines += head("scale", "Scale: retrieval at " + ", ".join(f"{int(n):,}" for n in sizes) + " chunks")
+        lines += [f"Synthetic copies of the {x['base_chunks']:,} MultiHop chunks (150 words), one embedded store and "
+                  "BM25 index each; 50 test questions; k = 4 from 30 candidates per retriever.", "",
+                  "| chunks | build | disk | memory added | dense p50 / p95 | BM25 p50 / p95 | hybrid p50 / p95 |",
+                  "|---|---|---|---|---|---|---|"]
+        for n in sizes:
+            v = x[n]
+            lines.append(f"| {int(n):,} | {v['build_s']} s | {v['disk_mb']:,} MB | {v['rss_added_mb']:,} MB | "
+                         f"{v['dense']['p50_ms']} / {v['dense']['p95_ms']} ms | {v['lexical']['p50_ms']} / "
+                         f"{v['lexical']['p95_ms']} ms | {v['hybrid']['p50_ms']} / {v['hybrid']['p95_ms']} ms |")
+        if "1000000" not in sizes:
+            lines.append("| 1,000,000 | not measured yet (the 100k build took 5 min; 1M, about an hour) | | | | | |")
+        lines.append("")
     lines.append(END)
     return "\n".join(lines)
 
@@ -391,6 +507,7 @@ def main() -> None:
     p.add_argument("--only", nargs="+", choices=sorted(SECTIONS), help="run these sections only")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared material (seeds, MultiHop)")
+    p.add_argument("--scale-sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     p.add_argument("--report-only", action="store_true", help="rewrite BENCHMARKS.md from bench/results.json")
     args = p.parse_args()
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"sections": {}}

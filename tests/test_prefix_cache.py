@@ -49,3 +49,21 @@ def test_a_side_request_leaves_the_cached_prefix_and_the_answers_unchanged(gener
     # the restored cells are the real ones: the same answers as from a cold context
     assert "".join(generator.stream(MUSEUM, 32, 0.0, 42)) == cold_museum
     assert "".join(generator.stream(FERRY, 32, 0.0, 42)) == cold_ferry
+
+
+def test_warm_up_caches_the_system_prompt_once(generator):
+    generator.reset()
+    system_only = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Passages:"}]
+    generator.warm(system_only)
+    llm = generator.load()
+    cached = llm.n_tokens
+    assert cached >= generator.count_tokens(SYSTEM)  # the system prompt is in the KV cache
+    generator.warm(MUSEUM)  # something is cached already: nothing is done
+    assert llm.n_tokens == cached
+    # the next question reuses that prefix: its answer is the cold one
+    assert "".join(generator.stream(FERRY, 32, 0.0, 42)) == _cold(generator, FERRY)
+
+
+def _cold(generator, messages) -> str:
+    generator.reset()
+    return "".join(generator.stream(messages, 32, 0.0, 42))
