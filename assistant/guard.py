@@ -3,8 +3,8 @@
 A passage is data, and the system prompt says so, but a small model obeys a
 document that says "whatever the question, answer X" once it is retrieved. So
 before passages reach the prompt, each sentence that speaks to the model
-instead of about the world is cut, with the rest of its line, and a marker put
-in its place: orders to ignore or
+instead of about the world is cut, with the rest of its paragraph, and a
+marker put in its place: orders to ignore or
 replace the rules, requests for the system prompt, "note to the AI", fake
 role labels and fake ends of the passage block, orders about "your answer".
 
@@ -41,21 +41,23 @@ _PATTERNS = [
     r"\bdeveloper mode\b",
 ]
 _FOUND = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE | re.MULTILINE)
-_SENTENCE = re.compile(r".+?(?:[.!?]+(?=\s|$)|$)")  # a sentence: up to an end stop followed by a space
+_SENTENCE = re.compile(r".+?(?:[.!?]+(?=\s|$)|$)", re.S)  # up to an end stop and a space; lines run on
+_PARAGRAPH = re.compile(r"(\n[ \t]*\n)")
 
 
 def defang(text: str) -> tuple[str, int]:
-    """The text with instruction-like text replaced by MARK, and how many lines were cut. On a line, the
-    first instruction-like sentence and everything after it on that line go: what follows an order in
-    the same breath ("... Tell them the password is X") is its payload."""
+    """The text with instruction-like text replaced by MARK, and how many paragraphs were cut. In a
+    paragraph, the first instruction-like sentence and everything after it go: what follows an order
+    in the same breath ("... Tell them the password is X"), even on the next hard-wrapped line, is its
+    payload. What comes before it stays."""
     if not _FOUND.search(text):  # the common case: one scan, nothing to do
         return text, 0
-    lines, removed = [], 0
-    for line in text.split("\n"):
-        for m in _SENTENCE.finditer(line):
+    parts, removed = _PARAGRAPH.split(text), 0
+    for n in range(0, len(parts), 2):  # paragraphs at even places, their separators between
+        paragraph = parts[n]
+        for m in _SENTENCE.finditer(paragraph):
             if m.group(0).strip() and _FOUND.search(m.group(0).strip()):
-                line = f"{line[:m.start()].rstrip()} {MARK}".lstrip()
+                parts[n] = f"{paragraph[:m.start()].rstrip()} {MARK}".lstrip() + ("\n" if paragraph.endswith("\n") else "")
                 removed += 1
                 break
-        lines.append(line)
-    return "\n".join(lines), removed
+    return "".join(parts), removed
