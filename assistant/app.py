@@ -64,7 +64,8 @@ class Engines:
     def embedder(self) -> SentenceEmbedder:
         s = self.settings
         folder = embedder_path() if s.embedder == DEFAULT_EMBEDDER else Path(s.embedder).expanduser().resolve()
-        return SentenceEmbedder(s.embedder, folder, batch_size=s.embed_batch_size, threads=s.n_threads)
+        return SentenceEmbedder(s.embedder, folder, batch_size=s.embed_batch_size, threads=s.n_threads,
+                                precision=s.embed_precision)
 
     @cached_property
     def reranker(self) -> CrossEncoderReranker | None:

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
         DEFAULT_EMBEDDER,
         description=f"Sentence-transformers embedder: '{DEFAULT_EMBEDDER}' (bundled) or a path to a local model folder.",
     )
+    embed_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="Number format of the embedder's matrix products: 'auto' uses bfloat16 where the CPU has it "
+        "(AVX512-BF16 or AMX: about 1.7x faster ingest, vectors within cosine 0.9999), else float32.",
+    )
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch (1 to 1024).")
     chunk_size: int = Field(200, ge=32, le=256, description="Chunk size in embedder word pieces (32 to 256; the embedder reads at most 256).")
     chunk_overlap: int = Field(40, ge=0, le=128, description="Overlap between neighbouring chunks, in word pieces (0 to 128, below chunk_size).")

@@ -8,6 +8,7 @@ Sections (all by default; `--only` runs some and keeps the others' last results)
   bandwidth   memory copy bandwidth, the ceiling for generation on a CPU (every token reads every weight)
   generation  one prompt, the same model: the answer service against bare llama-cpp-python
   reuse       time to first token of a first question, the next one, and a follow-up (seeds)
+  embedder    MiniLM in float32 against bfloat16 (`embed_precision`): chunks/s and the cosine between them
   ingest      the 609 MultiHop-RAG articles: documents/s, chunks/s, peak memory, time per stage; re-ingest
   scale       retrieval p50/p95 and memory at 10k, 100k and 1M chunks (synthetic copies of MultiHop)
 
@@ -290,6 +291,42 @@ def ingest(args) -> dict:
     return out
 
 
+# --- the embedder: float32 against bfloat16 -----------------------------------------------------------
+
+def embedder(args) -> dict:
+    """512 MultiHop chunks of 150 words through MiniLM in float32 and in bfloat16 (the `embed_precision`
+    setting), interleaved; the cosine between the two vectors of each chunk says what the speed costs."""
+    import numpy as np
+
+    from assistant.config import load_settings
+    from assistant.embed import SentenceEmbedder, cpu_has_bf16
+    from assistant.modelfiles import embedder_path
+
+    s = load_settings()
+    texts = []
+    for path in sorted((args.shared / "bench" / "multihop" / "corpus").iterdir())[:80]:
+        words = path.read_text(errors="replace").split()
+        texts += [" ".join(words[i:i + 150]) for i in range(0, len(words), 120)]
+    texts = texts[:512]
+    models = {p: SentenceEmbedder(s.embedder, embedder_path(), s.embed_batch_size, s.n_threads, precision=p)
+              for p in ("float32", "bfloat16")}
+    for m in models.values():
+        m.embed(texts[:8])  # load
+    times: dict[str, list[float]] = {p: [] for p in models}
+    vectors = {}
+    for i in range(args.repeats):
+        for p in (list(models) if i % 2 == 0 else list(models)[::-1]):
+            start = time.perf_counter()
+            vectors[p] = np.array(models[p].embed(texts))
+            times[p].append(time.perf_counter() - start)
+    cos = (vectors["float32"] * vectors["bfloat16"]).sum(1)
+    out = {p: {"seconds": median(t), "chunks_s": round(len(texts) / median(t), 1)} for p, t in times.items()}
+    out.update({"chunks": len(texts), "speedup": round(median(times["float32"]) / median(times["bfloat16"]), 2),
+                "cosine_min": round(float(cos.min()), 5), "cosine_mean": round(float(cos.mean()), 5),
+                "cpu_has_bf16": cpu_has_bf16(), "command": "bench/suite.py --only embedder"})
+    return out
+
+
 # --- scale: retrieval latency and memory at 10k, 100k and 1M chunks -----------------------------------
 
 def scale(args) -> dict:
@@ -390,7 +427,7 @@ def _du(folder: Path) -> int:
 
 
 SECTIONS = {"machine": machine, "startup": startup, "bandwidth": bandwidth, "generation": generation,
-            "reuse": reuse, "ingest": ingest, "scale": scale}
+            "reuse": reuse, "embedder": embedder, "ingest": ingest, "scale": scale}
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -457,6 +494,16 @@ def render(results: dict) -> str:
             lines.append(f"| {title} | " + " | ".join(cells) + " |")
         lines += ["", f"Target: {x['target_s']} s. Prompt tokens count the whole prompt; the cached prefix "
                   "(the system prompt, about 210 tokens) is not processed again.", ""]
+    if "embedder" in r:
+        x = r["embedder"]["result"]
+        lines += head("embedder", "The embedder: float32 against bfloat16")
+        lines += [f"{x['chunks']} MultiHop chunks of 150 words, interleaved runs; this CPU "
+                  f"{'has' if x['cpu_has_bf16'] else 'lacks'} native bfloat16 (`embed_precision = auto` uses it only then).", "",
+                  "| | seconds | chunks/s |", "|---|---|---|",
+                  f"| float32 | {x['float32']['seconds']} | {x['float32']['chunks_s']} |",
+                  f"| bfloat16 | {x['bfloat16']['seconds']} | {x['bfloat16']['chunks_s']} |",
+                  f"| float32 / bfloat16 | {x['speedup']} | |", "",
+                  f"Cosine between the two vectors of a chunk: mean {x['cosine_mean']}, lowest {x['cosine_min']}.", ""]
     if "ingest" in r:
         x = r["ingest"]["result"]
         f, u = x["fresh"], x["unchanged"]
