@@ -5,7 +5,7 @@ On a 2-core CPU the prompt is the cost of an answer: the 1.5B model reads about
 word. `focus()` keeps, of each passage, the sentences that share the question's
 words (rare words in the passage weigh more, as in `citations.best_span`), then
 their neighbours for context, in the passage's own order, within a budget;
-gaps are marked with " … ". The stored passage is unchanged: citations, spans
+gaps are marked with "…". The stored passage is unchanged: citations, spans
 and the support check still use the whole text.
 
     >>> focus("When was the bell cast?", "The church is old. The bell was cast in 1652. Rain fell. Snow fell.", 40)
@@ -16,9 +16,7 @@ from __future__ import annotations
 
 from assistant.citations import PASSAGE_SENTENCE, content_words
 
-GAP = " … "
-
-
+GAP = "…"  # marks text left out
 CHARS_PER_TOKEN = 4  # English text in the bundled models' tokenizer: about 4.2
 
 
@@ -63,16 +61,16 @@ def focus(question: str, text: str, budget_chars: int) -> str:
     pieces, last = [], None
     for i in sorted(keep):
         if last is not None and i != last + 1:
-            pieces.append(GAP.strip())
+            pieces.append(GAP)
         pieces.append(text[spans[i][0]:spans[i][1]])
         last = i
     if sorted(keep)[-1] != len(spans) - 1:
-        pieces.append(GAP.strip())
+        pieces.append(GAP)
     if sorted(keep)[0] != 0:
-        pieces.insert(0, GAP.strip())
+        pieces.insert(0, GAP)
     return " ".join(pieces)
 
 
 def _cut(text: str, budget_chars: int) -> str:
     """No sentence shares a word with the question: the passage's opening, cut at a word."""
-    return text[:budget_chars].rsplit(" ", 1)[0] + GAP.rstrip()
+    return f"{text[:budget_chars].rsplit(' ', 1)[0]} {GAP}"

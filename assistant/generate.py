@@ -6,7 +6,14 @@ reply. Streaming and non-streaming share one path (`complete()` joins the
 stream). A lock makes the model serve one request at a time, because a
 llama.cpp context is not safe to share between threads. The model keeps its
 KV cache between calls, and llama-cpp-python reuses the longest common token
-prefix, so the fixed system prompt is processed once, not per question.
+prefix, so the fixed system prompt is processed once, not per question;
+`warm()` processes it before the first question.
+
+`complete()` (short side requests: the follow-up rewrite) saves the cached
+tokens of the context first and puts them back after, so a rewrite does not
+evict the cached prefix: a follow-up's answer starts from the cached system
+prompt like any other question. (A second context would do the same, but
+costs 670 MB more: llama.cpp repacks the weights per loaded model.)
 """
 
 from __future__ import annotations
@@ -19,8 +26,6 @@ from typing import Protocol
 
 from assistant.errors import GenerationError
 from assistant.gguf import read_gguf
-
-ASIDE_CTX = 2048  # tokens of the side context: a rewrite prompt holds three short turns
 
 
 class Generator(Protocol):

@@ -3,10 +3,9 @@
 Renders the chat messages for a question and its numbered passages and the
 follow-up rewriting request, and gives the fixed abstain sentence. Passage
 text goes through guard.py first, so instruction-like sentences never reach
-the model. Templates
-use `string.Template` placeholders, so braces in document text need no
-escaping, and a `$` in a passage is never interpreted (passages are
-substituted as values, not as templates).
+the model. Templates use `string.Template` placeholders, so braces in
+document text need no escaping, and a `$` in a passage is never interpreted
+(passages are substituted as values, not as templates).
 
     >>> Prompts(Path("prompts")).messages("Who?", [passage])[1]["content"][:20]
     'Passages:\\n\\n[1] (from'
