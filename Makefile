@@ -10,7 +10,7 @@ MODELS := models/.verified
 # Skips the multimodal library (not needed for chat); builds in ~4-15 min on 2 cores.
 LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
-.PHONY: install run test test-fast bench eval clean-index help
+.PHONY: install run test test-fast bench bench-compare eval clean-index help
 
 help:
 	@echo "make run    install if needed, ingest corpus/, open the chat on http://127.0.0.1:7860"
@@ -50,6 +50,17 @@ test-fast: install
 # 2 cores; reads ../shared/ for the seeds and MultiHop-RAG). One section: make bench ONLY=generation
 bench: install
 	$(PY) bench/suite.py $(if $(ONLY),--only $(ONLY))
+
+# The assistant beside LangChain's standard RAG recipe (its own environment, made here once):
+# ingest time, query latency and Hits@10 on MultiHop-RAG's test split; writes bench/compare.json
+LC := bench/.venv-langchain
+$(LC)/bin/python: bench/langchain/requirements.txt
+	$(PYTHON) -m venv $(LC)
+	$(LC)/bin/pip install --quiet torch==2.13.0
+	$(LC)/bin/pip install --quiet -r bench/langchain/requirements.txt
+
+bench-compare: install $(LC)/bin/python
+	$(PY) bench/compare.py
 
 # The project's own question set over corpus/: writes eval-out/handbook/{results.json,report.md,report.html}
 eval: install

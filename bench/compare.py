@@ -1,0 +1,96 @@
+"""The assistant beside LangChain's standard RAG recipe: the same corpus, embedder weights, Chroma and
+questions. Ingest time, query latency and Hits@10 on the MultiHop-RAG test split (576 questions with
+evidence), measured one after the other in one run.
+
+    .venv/bin/python bench/compare.py [--shared ../shared] [--langchain-python bench/.venv-langchain/bin/python]
+
+LangChain runs in its own environment (bench/langchain/requirements.txt says how to make it), through
+bench/langchain/recipe.py. Both sides are scored here, with the assistant's definition of a hit: a
+passage holds an evidence fact, whitespace removed on both sides. Writes bench/compare.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import assistant  # noqa: E402,F401  (offline switches first)
+
+
+def squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def hits_at(rows: dict[str, list[str]], questions: list[dict], k: int) -> float:
+    found = 0
+    for q in questions:
+        facts = [squash(e) for e in q["evidence"]]
+        found += any(f in squash(p) for p in rows[q["id"]][:k] for f in facts)
+    return round(found / len(questions), 3)
+
+
+def latency(times: list[float]) -> dict:
+    times = sorted(times)
+    return {"p50_ms": round(1000 * statistics.median(times), 1), "p95_ms": round(1000 * times[int(0.95 * len(times))], 1)}
+
+
+def ours(corpus: Path, questions: list[dict], root: Path) -> dict:
+    from assistant.app import App
+    from assistant.config import load_settings
+
+    start = time.perf_counter()
+    app = App(load_settings(data_dir=root / "data"), corpus)
+    report = app.ingest()
+    ingest_s = time.perf_counter() - start
+    app.service.retriever.search(questions[0]["question"], 10)  # warm
+    rows, times = {}, []
+    for q in questions:
+        t = time.perf_counter()
+        passages = app.service.retriever.search(q["question"], 10)
+        times.append(time.perf_counter() - t)
+        rows[q["id"]] = [p.text for p in passages]
+    return {"ingest_s": round(ingest_s, 1), "chunks": report.chunks_written, "query": latency(times),
+            "hits@4": hits_at(rows, questions, 4), "hits@10": hits_at(rows, questions, 10)}
+
+
+def theirs(python: Path, corpus: Path, questions_file: Path, questions: list[dict], root: Path) -> dict:
+    from assistant.modelfiles import embedder_path
+
+    out = root / "langchain.json"
+    subprocess.run([str(python), str(ROOT / "bench" / "langchain" / "recipe.py"), str(corpus), str(questions_file),
+                    str(embedder_path()), str(out)], check=True)
+    r = json.loads(out.read_text())
+    rows = {row["id"]: row["passages"] for row in r["rows"]}
+    return {"ingest_s": round(r["ingest_s"], 1), "chunks": r["chunks"], "query": latency(r["query_s"]),
+            "hits@4": hits_at(rows, questions, 4), "hits@10": hits_at(rows, questions, 10)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    p.add_argument("--langchain-python", type=Path, default=ROOT / "bench" / ".venv-langchain" / "bin" / "python")
+    args = p.parse_args()
+    corpus = args.shared / "bench" / "multihop" / "corpus"
+    questions_file = args.shared / "bench" / "multihop" / "questions.jsonl"
+    questions = [q for q in map(json.loads, questions_file.read_text().splitlines())
+                 if q.get("split") == "test" and q.get("evidence")]
+    with tempfile.TemporaryDirectory() as tmp:
+        result = {"questions": len(questions), "langchain": theirs(args.langchain_python, corpus, questions_file,
+                                                                  questions, Path(tmp)),
+                  "assistant": ours(corpus, questions, Path(tmp))}
+    result["ingest_speedup"] = round(result["langchain"]["ingest_s"] / result["assistant"]["ingest_s"], 2)
+    (ROOT / "bench" / "compare.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
