@@ -47,7 +47,8 @@ test-fast: install
 	$(PY) -m pytest -m "not slow"
 
 # The speed suite: writes bench/results.json and the generated section of BENCHMARKS.md (about 25 min on
-# 2 cores; reads ../shared/ for the seeds and MultiHop-RAG). One section: make bench ONLY=generation
+# 2 cores, plus the scale section's 1M-chunk step: not run yet, estimated an hour; reads ../shared/ for the
+# seeds and MultiHop-RAG). One section: make bench ONLY=generation
 bench: install
 	$(PY) bench/suite.py $(if $(ONLY),--only $(ONLY))
 
