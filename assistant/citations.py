@@ -57,15 +57,15 @@ def resolve(text: str, n_passages: int) -> tuple[str, list[int], int]:
 
 def best_overlap(text: str, passages: list[str]) -> int | None:
     """1-based number of the passage sharing most content words with text, or None if none shares any."""
-    words = content_words(text)
+    words = _content_words(text)
     if not words:
         return None
-    scores = [len(words & content_words(p)) for p in passages]
+    scores = [len(words & _content_words(p)) for p in passages]
     best = max(range(len(scores)), key=lambda i: scores[i], default=None)
     return None if best is None or scores[best] == 0 else best + 1
 
 
-def content_words(text: str) -> set[str]:
+def _content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
 
 
@@ -92,10 +92,10 @@ def split_sentences(text: str) -> list[str]:
 
 def support(sentence: str, passage: str) -> float:
     """Share of the sentence's content words that occur in the passage (0..1)."""
-    words = content_words(_MARKERS_ONLY.sub(" ", sentence))
+    words = _content_words(_MARKERS_ONLY.sub(" ", sentence))
     if not words:
         return 1.0
-    return len(words & content_words(passage)) / len(words)
+    return len(words & _content_words(passage)) / len(words)
 
 
 def check_sentences(text: str, passages: list[str]) -> tuple[str, list[tuple[str, list[int], bool, float]]]:
@@ -127,7 +127,21 @@ def check_sentences(text: str, passages: list[str]) -> tuple[str, list[tuple[str
     return " ".join(c[0] for c in checked), checked
 
 
-PASSAGE_SENTENCE = re.compile(r"[^\s].*?(?:[.!?](?=[\s\"')\]]|$)|(?=\n[ \t]*\n)|$)", re.S)  # a hard-wrapped line runs on
+_PASSAGE_SENTENCE = re.compile(r"[^\s].*?(?:[.!?](?=[\s\"')\]]|$)|(?=\n[ \t]*\n)|$)", re.S)  # a hard-wrapped line runs on
+
+
+def sentence_matches(query: str, passage: str) -> tuple[list[tuple[int, int]], list[set[str]], dict[str, float]]:
+    """The passage's sentences (offsets), the query's words each holds, and each word's weight.
+
+    Words match on their first six letters (founded ~ founder). A word weighs 1 / the number of the
+    passage's sentences holding it, so a name found once outweighs the subject every sentence repeats.
+    best_span() and focus.py rank sentences by it.
+    """
+    words = {w[:6] for w in _content_words(query)}
+    spans = [(m.start(), m.end()) for m in _PASSAGE_SENTENCE.finditer(passage)]
+    found = [{w[:6] for w in _content_words(passage[a:b])} & words for a, b in spans]
+    weight = {w: 1 / max(1, sum(w in f for f in found)) for w in words}
+    return spans, found, weight
 
 
 def best_span(claim: str, passage: str) -> tuple[int, int]:
@@ -142,12 +156,9 @@ def best_span(claim: str, passage: str) -> tuple[int, int]:
         >>> best_span("It opened in 1932.", "Falk drew it. It opened in 1932. Rain fell.")
         (14, 32)
     """
-    words = {w[:6] for w in content_words(_MARKERS_ONLY.sub(" ", claim))}
-    spans = [(m.start(), m.end()) for m in PASSAGE_SENTENCE.finditer(passage)]
-    found = [{w[:6] for w in content_words(passage[a:b])} & words for a, b in spans]
-    if not words or not any(found):
+    spans, found, weight = sentence_matches(_MARKERS_ONLY.sub(" ", claim), passage)
+    if not any(found):
         return 0, len(passage)
-    weight = {w: 1 / max(1, sum(w in f for f in found)) for w in words}
     total = sum(weight.values())
 
     def recall(held: set[str]) -> float:

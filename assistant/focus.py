@@ -3,9 +3,9 @@
 On a 2-core CPU the prompt is the cost of an answer: the 1.5B model reads about
 90 tokens a second, so four whole 200-word passages cost 8-10 s before the first
 word. `focus()` keeps, of each passage, the sentences that share the question's
-words (rare words in the passage weigh more, as in `citations.best_span`), then
-their neighbours for context, in the passage's own order, within a budget;
-gaps are marked with "…". The stored passage is unchanged: citations, spans
+words (rare words in the passage weigh more, by `citations.sentence_matches`,
+as for citation spans), then their neighbours for context, in the passage's
+own order, within a budget; gaps are marked with "…". The stored passage is unchanged: citations, spans
 and the support check still use the whole text.
 
     >>> focus("When was the bell cast?", "The church is old. The bell was cast in 1652. Rain fell. Snow fell.", 40)
@@ -14,7 +14,7 @@ and the support check still use the whole text.
 
 from __future__ import annotations
 
-from assistant.citations import PASSAGE_SENTENCE, content_words
+from assistant.citations import sentence_matches
 
 GAP = "…"  # marks text left out
 CHARS_PER_TOKEN = 4  # English text in the bundled models' tokenizer: about 4.2
@@ -24,10 +24,7 @@ def focus(question: str, text: str, budget_chars: int) -> str:
     """`text` cut to at most about `budget_chars` characters of the sentences that bear on `question`."""
     if len(text) <= budget_chars:
         return text
-    spans = [(m.start(), m.end()) for m in PASSAGE_SENTENCE.finditer(text)]
-    words = {w[:6] for w in content_words(question)}
-    found = [{w[:6] for w in content_words(text[a:b])} & words for a, b in spans]
-    weight = {w: 1 / max(1, sum(w in f for f in found)) for w in words}
+    spans, found, weight = sentence_matches(question, text)
     scores = [sum(weight[w] for w in f) for f in found]
     if not spans or not any(scores):
         return _cut(text, budget_chars)
