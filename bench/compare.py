@@ -5,8 +5,9 @@ evidence), measured one after the other in one run.
     .venv/bin/python bench/compare.py [--shared ../shared] [--langchain-python bench/.venv-langchain/bin/python]
 
 LangChain runs in its own environment (bench/langchain/requirements.txt says how to make it), through
-bench/langchain/recipe.py. Both sides are scored here, with the assistant's definition of a hit: a
-passage holds an evidence fact, whitespace removed on both sides. Writes bench/compare.json.
+bench/langchain/recipe.py. Both sides are scored here by the assistant's own scorer
+(`assistant.eval.scoring`): a passage is a hit when it holds an evidence fact, whitespace removed on
+both sides. Writes bench/compare.json.
 """
 
 from __future__ import annotations
@@ -26,16 +27,13 @@ sys.path.insert(0, str(ROOT))
 import assistant  # noqa: E402,F401  (offline switches first)
 
 
-def squash(text: str) -> str:
-    return "".join(text.split())
-
-
 def hits_at(rows: dict[str, list[str]], questions: list[dict], k: int) -> float:
-    found = 0
-    for q in questions:
-        facts = [squash(e) for e in q["evidence"]]
-        found += any(f in squash(p) for p in rows[q["id"]][:k] for f in facts)
-    return round(found / len(questions), 3)
+    """Hits@k by the assistant's own scorer (assistant eval): some evidence fact in the top k."""
+    from assistant.eval.scoring import retrieval_metrics
+
+    found = [retrieval_metrics([("", text) for text in rows[q["id"]]], [], q["evidence"], ks=(k,))[f"hits@{k}"]
+             for q in questions]
+    return round(sum(found) / len(questions), 3)
 
 
 def latency(times: list[float]) -> dict:

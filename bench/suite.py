@@ -303,11 +303,8 @@ def embedder(args) -> dict:
     from assistant.modelfiles import embedder_path
 
     s = load_settings()
-    texts = []
-    for path in sorted((args.shared / "bench" / "multihop" / "corpus").iterdir())[:80]:
-        words = path.read_text(errors="replace").split()
-        texts += [" ".join(words[i:i + 150]) for i in range(0, len(words), 120)]
-    texts = texts[:512]
+    files = sorted((args.shared / "bench" / "multihop" / "corpus").iterdir())[:80]
+    texts = [text for _, text in _word_chunks(files)][:512]
     models = {p: SentenceEmbedder(s.embedder, embedder_path(), s.embed_batch_size, s.n_threads, precision=p)
               for p in ("float32", "bfloat16")}
     for m in models.values():
@@ -324,6 +321,16 @@ def embedder(args) -> dict:
     out.update({"chunks": len(texts), "speedup": round(median(times["float32"]) / median(times["bfloat16"]), 2),
                 "cosine_min": round(float(cos.min()), 5), "cosine_mean": round(float(cos.mean()), 5),
                 "cpu_has_bf16": cpu_has_bf16(), "command": "bench/suite.py --only embedder"})
+    return out
+
+
+def _word_chunks(paths: list[Path]) -> list[tuple[str, str]]:
+    """(file stem, text) of plain 150-word chunks with a 120-word stride: the issue's baseline chunks, for
+    sections that need real text but not the assistant's own chunking."""
+    out = []
+    for path in paths:
+        words = path.read_text(errors="replace").split()
+        out += [(path.stem, " ".join(words[i:i + 150])) for i in range(0, len(words), 120)]
     return out
 
 
@@ -344,14 +351,11 @@ def scale(args) -> dict:
     from assistant.records import Chunk
     from assistant.retrieve import RetrievalConfig, Retriever
     from assistant.store import ChromaStore, _metadata  # the store's own metadata, without its per-source upsert
+    from bench.load import rss_mb
 
     s = load_settings()
     embedder = SentenceEmbedder(s.embedder, embedder_path(), batch_size=s.embed_batch_size, threads=s.n_threads)
-    corpus = args.shared / "bench" / "multihop" / "corpus"
-    base = []
-    for path in sorted(corpus.iterdir()):
-        words = path.read_text(errors="replace").split()
-        base += [(path.stem, " ".join(words[i:i + 150])) for i in range(0, len(words), 120)]
+    base = _word_chunks(sorted((args.shared / "bench" / "multihop" / "corpus").iterdir()))
     rng = np.random.default_rng(7)
     seeds = np.array(embedder.embed([t for _, t in base[:: max(1, len(base) // 512)][:512]]), dtype=np.float32)
     questions = [q["question"] for q in map(json.loads, (args.shared / "bench" / "multihop" / "questions.jsonl")
@@ -360,7 +364,7 @@ def scale(args) -> dict:
     out = {"base_chunks": len(base)}
     for n in args.scale_sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            rss0 = _rss_mb()
+            rss0 = rss_mb()
             start = time.perf_counter()
             store = ChromaStore(Path(tmp) / "chroma", "scale", embedder.id, embedder.dimension)
             lexical = LexicalIndex(Path(tmp) / "lexical", Path(tmp) / "lexical.sqlite", "scale")
@@ -397,7 +401,7 @@ def scale(args) -> dict:
                 times.sort()
                 row[mode] = {"p50_ms": round(1000 * times[len(times) // 2], 1),
                              "p95_ms": round(1000 * times[int(len(times) * 0.95)], 1)}
-            row["rss_added_mb"] = round(_rss_mb() - rss0)
+            row["rss_added_mb"] = round(rss_mb() - rss0)
             out[str(n)] = row
             print(n, row, flush=True)
             del store, lexical
@@ -413,13 +417,6 @@ class _FixedEmbedder:
 
     def embed(self, texts):
         return [self._vectors[t] for t in texts]
-
-
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _du(folder: Path) -> int:
