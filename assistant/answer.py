@@ -88,7 +88,7 @@ class AnswerService:
             yield from self._abstain(base, retrieved, "weak_evidence", timings, start)
             return
 
-        messages, used, left_out, prompt_tokens = self._fit(query, retrieved)
+        messages, used, left_out, prompt_tokens = self.fit(query, retrieved)
         yield AnswerEvent(kind="passages", passages=used)
         timings.prompt_tokens = prompt_tokens
         pieces: list[str] = []
@@ -136,7 +136,7 @@ class AnswerService:
                 return line
         return question
 
-    def _fit(self, query: str, passages: list[Passage]) -> tuple[list[dict[str, str]], list[Passage], list[Passage], int]:
+    def fit(self, query: str, passages: list[Passage]) -> tuple[list[dict[str, str]], list[Passage], list[Passage], int]:
         """The messages that fit the context window, with the passages used and those left out. The model
         reads each passage cut to what bears on the question (`passage_tokens`, focus.py)."""
         count = self.generator.count_tokens

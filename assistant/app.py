@@ -157,9 +157,11 @@ class App:
         return AnswerService(self.retriever, self.generator, Prompts(s.prompts_dir, s.guard_passages), s, self.manifest.catalog)
 
     def service_with(self, model: str | None = None, top_k: int | None = None, temperature: float | None = None,
-                     rerank: bool | None = None) -> AnswerService:
-        """An answer service with some settings chosen per request (the chat window's settings panel)."""
-        changes = {k: v for k, v in {"model": model, "top_k": top_k, "temperature": temperature}.items() if v is not None}
+                     rerank: bool | None = None, passage_tokens: int | None = None) -> AnswerService:
+        """An answer service with some settings chosen per request (the chat window's settings panel, the
+        benchmarks)."""
+        changes = {k: v for k, v in {"model": model, "top_k": top_k, "temperature": temperature,
+                                     "passage_tokens": passage_tokens}.items() if v is not None}
         if not changes and rerank is None:
             return self.service
         settings = self.settings.model_copy(update=changes)

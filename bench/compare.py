@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,8 +36,9 @@ def hits_at(rows: dict[str, list[str]], questions: list[dict], k: int) -> float:
 
 
 def latency(times: list[float]) -> dict:
-    times = sorted(times)
-    return {"p50_ms": round(1000 * statistics.median(times), 1), "p95_ms": round(1000 * times[int(0.95 * len(times))], 1)}
+    from bench.load import percentile
+
+    return {"p50_ms": round(1000 * percentile(times, 0.5), 1), "p95_ms": round(1000 * percentile(times, 0.95), 1)}
 
 
 def ours(corpus: Path, questions: list[dict], root: Path) -> dict:

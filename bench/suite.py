@@ -182,7 +182,7 @@ def generation(args) -> dict:
         service, s = app.service, app.settings
         gen = app.generator
         retrieved = service.retriever.search(QUESTION, s.top_k)
-        messages, used, _, prompt_tokens = service._fit(QUESTION, retrieved)  # the service's own prompt
+        messages, used, _, prompt_tokens = service.fit(QUESTION, retrieved)  # the service's own prompt
         bare = Llama(model_path=str(gen.path), n_ctx=s.n_ctx, n_threads=s.n_threads, n_threads_batch=s.n_threads,
                      n_gpu_layers=s.n_gpu_layers, seed=s.seed, verbose=False)
         gen.load()
@@ -220,8 +220,6 @@ FOCUSED = 100  # the passage_tokens setting measured beside the default
 
 
 def reuse(args) -> dict:
-    from assistant.answer import AnswerService
-    from assistant.prompts import Prompts
     from assistant.records import Turn
 
     questions = {q["id"]: q["question"] for q in map(json.loads, (args.shared / "eval" / "seeds-dev.jsonl").read_text().splitlines())}
@@ -231,9 +229,7 @@ def reuse(args) -> dict:
         gen = app.generator
         gen.load()
         for label, passage_tokens in (("whole passages", 0), (f"passage_tokens = {FOCUSED}", FOCUSED)):
-            settings = app.settings.model_copy(update={"passage_tokens": passage_tokens})
-            service = AnswerService(app.retriever, gen, Prompts(settings.prompts_dir, settings.guard_passages), settings,
-                                    app.manifest.catalog)
+            service = app.service_with(passage_tokens=passage_tokens)
             rows = []
             for i in range(args.repeats):
                 first_id, next_id, follow_up = CONVERSATIONS[i % len(CONVERSATIONS)]
@@ -351,7 +347,7 @@ def scale(args) -> dict:
     from assistant.records import Chunk
     from assistant.retrieve import RetrievalConfig, Retriever
     from assistant.store import ChromaStore, _metadata  # the store's own metadata, without its per-source upsert
-    from bench.load import rss_mb
+    from bench.load import percentile, rss_mb
 
     s = load_settings()
     embedder = SentenceEmbedder(s.embedder, embedder_path(), batch_size=s.embed_batch_size, threads=s.n_threads)
@@ -398,10 +394,10 @@ def scale(args) -> dict:
                     t = time.perf_counter()
                     retriever.search(q, s.top_k)
                     times.append(time.perf_counter() - t)
-                times.sort()
-                row[mode] = {"p50_ms": round(1000 * times[len(times) // 2], 1),
-                             "p95_ms": round(1000 * times[int(len(times) * 0.95)], 1)}
+                row[mode] = {"p50_ms": round(1000 * percentile(times, 0.5), 1),
+                             "p95_ms": round(1000 * percentile(times, 0.95), 1)}
             row["rss_added_mb"] = round(rss_mb() - rss0)
+            row["date"], row["load"] = dt.date.today().isoformat(), loadavg()
             out[str(n)] = row
             print(n, row, flush=True)
             del store, lexical
@@ -521,15 +517,16 @@ def render(results: dict) -> str:
         lines += head("scale", "Scale: retrieval at " + ", ".join(f"{int(n):,}" for n in sizes) + " chunks")
         lines += [f"Synthetic copies of the {x['base_chunks']:,} MultiHop chunks (150 words), one embedded store and "
                   "BM25 index each; 50 test questions; k = 4 from 30 candidates per retriever.", "",
-                  "| chunks | build | disk | memory added | dense p50 / p95 | BM25 p50 / p95 | hybrid p50 / p95 |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| chunks | build | disk | memory added | dense p50 / p95 | BM25 p50 / p95 | hybrid p50 / p95 | measured |",
+                  "|---|---|---|---|---|---|---|---|"]
         for n in sizes:
             v = x[n]
+            when = f"{v.get('date', r['scale']['date'])}, load {v.get('load', r['scale']['load'])}"
             lines.append(f"| {int(n):,} | {v['build_s']} s | {v['disk_mb']:,} MB | {v['rss_added_mb']:,} MB | "
                          f"{v['dense']['p50_ms']} / {v['dense']['p95_ms']} ms | {v['lexical']['p50_ms']} / "
-                         f"{v['lexical']['p95_ms']} ms | {v['hybrid']['p50_ms']} / {v['hybrid']['p95_ms']} ms |")
+                         f"{v['lexical']['p95_ms']} ms | {v['hybrid']['p50_ms']} / {v['hybrid']['p95_ms']} ms | {when} |")
         if "1000000" not in sizes:
-            lines.append("| 1,000,000 | not measured yet (the 100k build took 5 min; 1M, about an hour) | | | | | |")
+            lines.append("| 1,000,000 | not measured yet (the 100k build took 5 min; 1M, about an hour) | | | | | | |")
         lines.append("")
     lines.append(END)
     return "\n".join(lines)
@@ -560,6 +557,15 @@ def main() -> None:
         print(f"== {name} (load average {load})", flush=True)
         started = time.perf_counter()
         result = SECTIONS[name](args)
+        if RESULTS.exists():  # read again: another section may have been written meanwhile by a second run
+            results = json.loads(RESULTS.read_text())
+        if name == "scale" and name in results["sections"]:
+            # a run of some sizes keeps the rows of the others from an earlier run, each row dated
+            earlier = results["sections"][name]
+            for size, row in earlier["result"].items():
+                if size.isdigit() and size not in result:
+                    result[size] = {"date": earlier["date"], "load": earlier["load"], **row}
+            result = {k: result[k] for k in sorted(result, key=lambda k: (k.isdigit(), int(k) if k.isdigit() else 0))}
         results["sections"][name] = {"date": dt.date.today().isoformat(), "load": load,
                                      "seconds": round(time.perf_counter() - started, 1), "result": result}
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")

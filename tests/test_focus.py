@@ -44,6 +44,6 @@ def test_the_model_reads_the_focused_text_and_the_record_keeps_the_whole_passage
     settings = load_settings(passage_tokens=30)
     service = AnswerService(None, Counter(), Prompts(ROOT / "prompts"), settings)
     passage = Passage(id="c1", source="board.txt", title="Board", text=TEXT, score=0.9)
-    messages, used, left_out, _ = service._fit("How many passengers did the ferry carry?", [passage])
+    messages, used, left_out, _ = service.fit("How many passengers did the ferry carry?", [passage])
     assert "81,000 passengers" in messages[1]["content"] and "new quay" not in messages[1]["content"]
     assert used == [passage] and used[0].text == TEXT and not left_out
