@@ -91,11 +91,22 @@ def split_sentences(text: str) -> list[str]:
 
 
 def support(sentence: str, passage: str) -> float:
-    """Share of the sentence's content words that occur in the passage (0..1)."""
-    words = _content_words(_MARKERS_ONLY.sub(" ", sentence))
+    """Share of the sentence's content words that occur in the passage (0..1); 0 when the sentence states
+    a number the passage does not hold (an invented figure is the commonest unsupported claim)."""
+    bare = _MARKERS_ONLY.sub(" ", sentence)
+    words = _content_words(bare)
     if not words:
         return 1.0
+    if not _numbers(bare) <= _numbers(passage):
+        return 0.0
     return len(words & _content_words(passage)) / len(words)
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")  # 81,000 2024 3.5; not the 2.5 of "Qwen2.5"
+
+
+def _numbers(text: str) -> set[str]:
+    return {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
 
 
 def check_sentences(text: str, passages: list[str]) -> tuple[str, list[tuple[str, list[int], bool, float]]]:

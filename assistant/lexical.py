@@ -1,7 +1,8 @@
 """The lexical index (BM25): the only module that imports bm25s and PyStemmer.
 
 Dense embeddings miss rare exact terms (names, codes, figures); BM25 finds them.
-Each chunk's stemmed tokens (title, heading path and text) are kept in SQLite
+Each chunk's stemmed tokens (title, heading path, text, and its document's
+header metadata: `Chunk.lexical_text`) are kept in SQLite
 beside the manifest and updated per file, like the vector store. After an
 ingest that changed anything, the BM25 matrix is rebuilt from the stored
 tokens (no file is re-read; about 0.5 s per 10k chunks) and saved; queries
@@ -60,7 +61,7 @@ class LexicalIndex:
     # --- writes (ingest) ---------------------------------------------------------------------
 
     def replace_source(self, source: str, chunks: list[Chunk]) -> None:
-        rows = [(self.collection, c.id, source, " ".join(self.tokenize(c.with_context()))) for c in chunks]
+        rows = [(self.collection, c.id, source, " ".join(self.tokenize(c.lexical_text()))) for c in chunks]
         with self._db:
             self._db.execute("DELETE FROM lexical WHERE collection=? AND source=?", (self.collection, source))
             self._db.executemany("INSERT OR REPLACE INTO lexical VALUES (?, ?, ?, ?)", rows)

@@ -21,6 +21,7 @@ class Document(BaseModel):
     content_hash: str = Field(description="sha256 of the file's bytes")
     markdown: bool = Field(False, description="headings are written '# ...' (Markdown, and HTML/DOCX converted to it)")
     pages: list[int] = Field(default_factory=list, description="character offset where each page starts (PDF); page 1 first")
+    meta: str = Field("", description="the document's own 'Key: value' header lines (Source:, Published:), for lexical search")
 
 
 class Chunk(BaseModel):
@@ -36,6 +37,7 @@ class Chunk(BaseModel):
     heading: str = Field(default="", description="heading path, ' > ' separated")
     page: int | None = None
     content_hash: str
+    meta: str = Field(default="", description="the document's header metadata (Document.meta), given to BM25 with each chunk")
 
     def with_context(self) -> str:
         """The text the embedder and BM25 see: the document title and heading path, then the chunk.
@@ -48,6 +50,11 @@ class Chunk(BaseModel):
         elif heading.startswith(self.title + " > "):
             heading = heading[len(self.title) + 3:]
         return "\n".join(x for x in (self.title, heading, self.text) if x)
+
+    def lexical_text(self) -> str:
+        """The text BM25 indexes: the embedder's text plus the document's header metadata, so a question
+        that names an outlet or a date finds every chunk of that document, not only its first."""
+        return f"{self.with_context()}\n{self.meta}" if self.meta else self.with_context()
 
 
 def where(item: "Passage | Citation") -> str:

@@ -144,12 +144,13 @@ class ChromaStore:
         }
 
     def all_chunks(self, batch: int = 2000):
-        """Every stored chunk as (id, source, title, heading, text), in batches (for index backfills)."""
+        """Every stored chunk as (id, source, title, heading, text, header metadata), in batches (for index
+        backfills)."""
         total = self._col.count()
         for offset in range(0, total, batch):
             res = self._col.get(include=["documents", "metadatas"], limit=batch, offset=offset)
             for cid, text, meta in zip(res["ids"], res["documents"], res["metadatas"]):
-                yield cid, meta["source"], meta.get("title", ""), meta.get("heading", ""), text
+                yield cid, meta["source"], meta.get("title", ""), meta.get("heading", ""), text, meta.get("meta", "")
 
 
 def _passage(text: str, meta: dict, score: float) -> Passage:
@@ -185,6 +186,8 @@ def _metadata(chunk: Chunk) -> dict:
     }
     if chunk.page is not None:
         meta["page"] = chunk.page
+    if chunk.meta:
+        meta["meta"] = chunk.meta
     return meta
 
 

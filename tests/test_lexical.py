@@ -83,3 +83,29 @@ def test_hybrid_finds_an_exact_rare_term_that_dense_search_misses(tmp_path):
                       for i in range(1, len(depots) + 1)]
     assert not all(hits["dense"]), hits  # word pieces blur QX-5517 and its neighbours
     assert all(hits["hybrid"]), hits  # BM25 matches the exact code
+
+
+ARTICLE = "# Harbour news\n\nSource: Quayside Gazette\nPublished: 2023-10-20\nURL: https://example.org/harbour\n\n" + \
+    "\n\n".join(f"Paragraph {i} tells of ropes, tides and the {w} ferry timetable." for i, w in
+                enumerate(["morning", "evening", "winter", "summer", "night", "holiday"] * 4))
+
+
+def test_a_question_naming_the_outlet_finds_every_chunk_of_its_article(tmp_path, fake_embedder):
+    """The header's 'Source: ...' is in the first chunk's text only; BM25 sees it with every chunk."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "harbour.md").write_text(ARTICLE)
+    (corpus / "other.md").write_text("# Other news\n\n" + "The winter ferry timetable changed again. " * 5)
+    data = tmp_path / "data"
+    _, lexical = run(corpus, data, fake_embedder)
+    store, _, _ = parts(data, fake_embedder)
+    chunks = store.get([cid for cid, _ in lexical.search("ferry", 50)], [0.0] * fake_embedder.dimension)
+    deep = {cid for cid, c in chunks.items() if c.source == "harbour.md" and "Quayside" not in c.text}
+    assert deep, "the article should be cut into several chunks"
+    assert {cid for cid, _ in lexical.search("Quayside Gazette", 50)} >= deep
+    top = lexical.search("Quayside Gazette winter ferry", 1)[0][0]
+    assert chunks[top].source == "harbour.md"  # not other.md, whose text matches "winter ferry" as well
+    # rebuilt from the store (a collection indexed before BM25 existed): the header still travels
+    lexical.clear()
+    _, again = run(corpus, data, fake_embedder)
+    assert {cid for cid, _ in again.search("Quayside Gazette", 50)} >= deep

@@ -107,3 +107,17 @@ def test_every_format_reaches_the_store(tmp_path, fake_embedder):
     [vector] = fake_embedder.embed(["Page two text about ice."])
     hits = {p.text: p.page for _, p in store.query(vector, 10) if p.source == "report.pdf"}
     assert hits == {"Page one text about tides.": 1, "Page two text about ice.": 2}
+
+
+def test_header_metadata_is_read_and_prose_is_not(tmp_path):
+    article = tmp_path / "a.md"
+    article.write_text("# Deals\n\nSource: Mashable\nPublished: 2023-11-27\nURL: https://mashable.com/x\n\nText here.\n")
+    assert load(article, tmp_path).meta == "Source: Mashable · Published: 2023-11-27"
+    front = tmp_path / "b.md"
+    front.write_text("---\nAuthor: Ada Lovelace\nDate: 1843-09-01\n---\n# Notes\n\nOn the engine.\n")
+    assert load(front, tmp_path).meta == "Author: Ada Lovelace · Date: 1843-09-01"
+    prose = tmp_path / "c.txt"
+    prose.write_text("Minutes of the meeting.\nNote: the chair was absent.\nThe budget passed.\n")
+    assert load(prose, tmp_path).meta == ""
+    chunks = chunk_document(load(article, tmp_path), WordCounter(), 60, 10)
+    assert all(c.meta == "Source: Mashable · Published: 2023-11-27" for c in chunks)

@@ -127,4 +127,5 @@ def _make_chunk(doc: Document, units: list[_Unit], index: int) -> Chunk:
         heading=units[0].heading,
         page=units[0].page,
         content_hash=doc.content_hash,
+        meta=doc.meta,
     )

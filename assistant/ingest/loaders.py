@@ -24,6 +24,7 @@ TEXT = {".txt", ".text"}
 MARKDOWN = {".md", ".markdown"}
 HTML = {".html", ".htm"}
 SUPPORTED = TEXT | MARKDOWN | HTML | {".pdf", ".docx"}
+_META_LINE = re.compile(r"^([A-Z][A-Za-z][A-Za-z ]{0,23}):[ \t]+(\S.{0,199})$")
 _MD_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
 
 
@@ -71,8 +72,24 @@ def load(path: Path, root: Path, data: bytes | None = None) -> Document:
         raise IngestError(f"{source}: has no text")
     return Document(
         source=source, title=title or _title(path, text, markdown), text=text,
-        content_hash=hashlib.sha256(data).hexdigest(), markdown=markdown, pages=pages,
+        content_hash=hashlib.sha256(data).hexdigest(), markdown=markdown, pages=pages, meta=header_metadata(text),
     )
+
+
+def header_metadata(text: str, lines: int = 12) -> str:
+    """A document's own metadata: the 'Key: value' lines among its first `lines` non-blank lines (a news
+    article's Source:/Published:/Category:, a Markdown front matter), joined with " · ". At least two such
+    lines, else none (one "Note: ..." is prose); web addresses are left out.
+
+    >>> header_metadata("# Deals\\n\\nSource: Mashable\\nPublished: 2023-11-27\\nURL: https://x.y/z\\nText.")
+    'Source: Mashable · Published: 2023-11-27'
+    """
+    head = [line.strip() for line in text.split("\n", 200)[:200] if line.strip() and line.strip() != "---"][:lines]
+    found = [m for m in map(_META_LINE.match, head) if m]
+    if len(found) < 2:
+        return ""
+    kept = [f"{m.group(1)}: {m.group(2).strip()}" for m in found if not re.match(r"(?i)https?://", m.group(2))]
+    return " · ".join(kept)[:300]
 
 
 def decode(data: bytes, source: str) -> str:
