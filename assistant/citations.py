@@ -91,14 +91,10 @@ def split_sentences(text: str) -> list[str]:
 
 
 def support(sentence: str, passage: str) -> float:
-    """Share of the sentence's content words that occur in the passage (0..1); 0 when the sentence states
-    a number the passage does not hold (an invented figure is the commonest unsupported claim)."""
-    bare = _MARKERS_ONLY.sub(" ", sentence)
-    words = _content_words(bare)
+    """Share of the sentence's content words that occur in the passage (0..1)."""
+    words = _content_words(_MARKERS_ONLY.sub(" ", sentence))
     if not words:
         return 1.0
-    if not _numbers(bare) <= _numbers(passage):
-        return 0.0
     return len(words & _content_words(passage)) / len(words)
 
 
@@ -113,12 +109,19 @@ def check_sentences(text: str, passages: list[str]) -> tuple[str, list[tuple[str
     """Mark each sentence supported or not by the passages it cites; cite uncited supported ones.
 
     Returns the text (with added markers) and (sentence, cited numbers, supported, support score)
-    per sentence; the score is the best cited passage's `support()`.
+    per sentence; the score is the best cited passage's `support()`, or 0 for a sentence that states a
+    number none of the passages holds (thousands separators aside; digits inside names such as
+    "Qwen2.5" are not numbers). A sentence may take its figures from another passage than the one it
+    cites: multi-hop answers often cite one passage for a sentence joining two.
     """
     checked = []
+    figures = set().union(*map(_numbers, passages)) if passages else set()
     for sentence in split_sentences(text):
         cited = [int(n) for n in _MARKERS_ONLY.findall(sentence) if 1 <= int(n) <= len(passages)]
-        scores = [support(sentence, p) for p in passages]
+        if _numbers(_MARKERS_ONLY.sub(" ", sentence)) <= figures:
+            scores = [support(sentence, p) for p in passages]
+        else:  # it states a number that no passage holds: an invented figure, whatever its words
+            scores = [0.0] * len(passages)
         best = max(range(len(scores)), key=scores.__getitem__, default=None)
         if cited:
             cited_score = max(scores[n - 1] for n in cited)

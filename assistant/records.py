@@ -40,7 +40,8 @@ class Chunk(BaseModel):
     meta: str = Field(default="", description="the document's header metadata (Document.meta), given to BM25 with each chunk")
 
     def with_context(self) -> str:
-        """The text the embedder and BM25 see: the document title and heading path, then the chunk.
+        """The text the embedder sees: the document title and heading path, then the chunk (BM25 reads it
+        with the document's header metadata, `lexical_text`).
 
         A heading path that starts with the title (a Markdown `# Title`) does not repeat it.
         """

@@ -75,13 +75,17 @@ def test_best_span_prefers_the_rare_words_and_reads_across_wrapped_lines():
     assert passage[start:end] == "Its founder,\nIlse Marrow, trained as a pastry chef in Lyon."
 
 
-def test_a_sentence_stating_a_number_its_passage_lacks_is_unsupported():
-    from assistant.citations import check_sentences, support
+def test_a_sentence_stating_a_number_no_passage_holds_is_unsupported():
+    from assistant.citations import check_sentences
 
     passage = "TSMC's revenue grew strongly in 2024 thanks to demand for AI chips; the ferry carried 81,000 people."
-    assert support("TSMC's revenue in 2024 was $100 billion [1].", passage) == 0.0  # the words match, the figure is invented
-    assert support("TSMC's revenue grew in 2024 [1].", passage) >= 0.5
-    assert support("The ferry carried 81000 people [1].", passage) > 0  # thousands separators do not matter
-    assert support("Qwen2.5 answered [1].", "The Qwen2.5 model answered.") > 0  # digits inside a name are not figures
-    _, checked = check_sentences("TSMC's revenue in 2024 was $100 billion [1].", [passage])
-    assert checked[0][2] is False and checked[0][3] == 0.0
+
+    def judged(sentence, passages=(passage,)):
+        return [(ok, score) for _, _, ok, score in check_sentences(sentence, list(passages))[1]]
+
+    assert judged("TSMC's revenue in 2024 was $100 billion [1].") == [(False, 0.0)]  # the words match; the figure is invented
+    assert judged("TSMC's revenue grew in 2024 [1].")[0][0] is True
+    assert judged("The ferry carried 81000 people [1].")[0][1] > 0  # thousands separators do not matter
+    assert judged("Qwen2.5 answered [1].", ["The Qwen2.5 model answered."])[0][1] > 0  # digits inside a name
+    # a figure from another passage than the one cited still counts as found
+    assert judged("TSMC's revenue grew in 2024 and shares fell 4 percent [1].", [passage, "Shares fell 4%."])[0][1] > 0
