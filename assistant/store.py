@@ -13,6 +13,7 @@ ingest repairs (see manifest.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from assistant.errors import EmbedderMismatch, StoreError
@@ -143,14 +144,23 @@ class ChromaStore:
             if meta is not None and text is not None  # a chunk deleted by an ingest while the query ran
         }
 
-    def all_chunks(self, batch: int = 2000):
-        """Every stored chunk as (id, source, title, heading, text, header metadata), in batches (for index
-        backfills)."""
+    def all_chunks(self, batch: int = 2000) -> Iterator[Chunk]:
+        """Every stored chunk, read back in batches (for index backfills)."""
         total = self._col.count()
         for offset in range(0, total, batch):
             res = self._col.get(include=["documents", "metadatas"], limit=batch, offset=offset)
             for cid, text, meta in zip(res["ids"], res["documents"], res["metadatas"]):
-                yield cid, meta["source"], meta.get("title", ""), meta.get("heading", ""), text, meta.get("meta", "")
+                yield _chunk(cid, text, meta)
+
+
+def _chunk(cid: str, text: str, meta: dict) -> Chunk:
+    """A stored chunk back from its text and `_metadata()`."""
+    return Chunk(
+        id=cid, source=meta["source"], title=meta.get("title", ""), heading=meta.get("heading", ""), text=text,
+        index=int(meta.get("index", 0)), char_start=int(meta.get("char_start", 0)),
+        char_end=int(meta.get("char_end", 0)), page=meta.get("page"), content_hash=meta.get("content_hash", ""),
+        meta=meta.get("meta", ""),
+    )
 
 
 def _passage(text: str, meta: dict, score: float) -> Passage:

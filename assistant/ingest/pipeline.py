@@ -258,11 +258,8 @@ def _write(group, store: ChromaStore, manifest: Manifest, embedder: Embedder, kn
 
 def _backfill(store: ChromaStore, lexical: LexicalIndex) -> None:
     by_source: dict[str, list[Chunk]] = {}
-    for cid, source, title, heading, text, meta in store.all_chunks():
-        by_source.setdefault(source, []).append(
-            Chunk(id=cid, source=source, title=title, heading=heading, text=text, index=0,
-                  char_start=0, char_end=0, content_hash="", meta=meta)
-        )
+    for chunk in store.all_chunks():
+        by_source.setdefault(chunk.source, []).append(chunk)
     for source, chunks in by_source.items():
         lexical.replace_source(source, chunks)
 
