@@ -84,7 +84,8 @@ def header_metadata(text: str, lines: int = 12) -> str:
     >>> header_metadata("# Deals\\n\\nSource: Mashable\\nPublished: 2023-11-27\\nURL: https://x.y/z\\nText.")
     'Source: Mashable · Published: 2023-11-27'
     """
-    head = [line.strip() for line in text.split("\n", 200)[:200] if line.strip() and line.strip() != "---"][:lines]
+    stripped = (line.strip() for line in text.split("\n", 200)[:200])
+    head = [line for line in stripped if line and line != "---"][:lines]
     found = [m for m in map(_META_LINE.match, head) if m]
     if len(found) < 2:
         return ""
