@@ -340,17 +340,16 @@ def scale(args) -> dict:
     MultiHop test questions are asked through the Retriever: dense only, BM25 only, and hybrid."""
     import numpy as np
 
+    from assistant.app import Engines
     from assistant.config import load_settings
-    from assistant.embed import SentenceEmbedder
     from assistant.lexical import LexicalIndex
-    from assistant.modelfiles import embedder_path
     from assistant.records import Chunk
     from assistant.retrieve import RetrievalConfig, Retriever
     from assistant.store import ChromaStore, _metadata  # the store's own metadata, without its per-source upsert
     from bench.load import percentile, rss_mb
 
     s = load_settings()
-    embedder = SentenceEmbedder(s.embedder, embedder_path(), batch_size=s.embed_batch_size, threads=s.n_threads)
+    embedder = Engines(s).embedder  # the assistant's own, as the settings make it
     base = _word_chunks(sorted((args.shared / "bench" / "multihop" / "corpus").iterdir()))
     rng = np.random.default_rng(7)
     seeds = np.array(embedder.embed([t for _, t in base[:: max(1, len(base) // 512)][:512]]), dtype=np.float32)
