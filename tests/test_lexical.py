@@ -109,3 +109,20 @@ def test_a_question_naming_the_outlet_finds_every_chunk_of_its_article(tmp_path,
     lexical.clear()
     _, again = run(corpus, data, fake_embedder)
     assert {cid for cid, _ in again.search("Quayside Gazette", 50)} >= deep
+
+
+def test_per_file_writes_find_their_rows_by_index_also_in_an_older_database(tmp_path):
+    """Replacing or deleting one file's chunks must not scan the whole table (at 1M chunks, a scan a file);
+    a database made before the index existed gets it when opened."""
+    import sqlite3
+
+    db_path = tmp_path / "manifest.sqlite"
+    old = sqlite3.connect(db_path)  # the table as versions before the index made it
+    old.execute("CREATE TABLE lexical (collection TEXT, chunk_id TEXT, source TEXT, tokens TEXT, "
+                "PRIMARY KEY (collection, chunk_id))")
+    old.commit()
+    old.close()
+    lexical = LexicalIndex(tmp_path / "lexical", db_path, "lex1")
+    plan = " ".join(str(row[-1]) for row in lexical._db.execute(
+        "EXPLAIN QUERY PLAN DELETE FROM lexical WHERE collection=? AND source=?", ("lex1", "a.md")))
+    assert "USING INDEX lexical_source" in plan, plan
