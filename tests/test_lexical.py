@@ -126,3 +126,40 @@ def test_per_file_writes_find_their_rows_by_index_also_in_an_older_database(tmp_
     plan = " ".join(str(row[-1]) for row in lexical._db.execute(
         "EXPLAIN QUERY PLAN DELETE FROM lexical WHERE collection=? AND source=?", ("lex1", "a.md")))
     assert "USING INDEX lexical_source" in plan, plan
+
+
+TEAMS = {n: f"Team {n} of the relay met at the harbour gate; the code word of team {n} is {w}."
+         for n, w in [(3, "heron"), (4, "otter"), (7, "lantern"), (12, "marble")]}
+
+
+def test_a_one_digit_number_tells_passages_apart_also_after_an_older_tokenizer(tmp_path, fake_embedder):
+    """BM25 indexes one-digit numbers, so 'team 3' is not 'team 4'; an index whose tokens were made
+    without them (before the tokenizer's version was kept) is re-tokenized from the store at the next ingest."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for n, text in TEAMS.items():
+        (corpus / f"team{n}.md").write_text(f"# Relay\n\n{text}\n")
+    data = tmp_path / "data"
+    _, lexical = run(corpus, data, fake_embedder)
+    store, _, _ = parts(data, fake_embedder)
+
+    def top(index: LexicalIndex) -> dict[int, str]:
+        best = {n: index.search(f"code word of team {n}", 1)[0][0] for n in TEAMS}
+        chunks = store.get(sorted(set(best.values())), [0.0] * fake_embedder.dimension)
+        return {n: chunks[cid].source for n, cid in best.items()}
+
+    assert top(lexical) == {n: f"team{n}.md" for n in TEAMS}
+    assert not lexical.outdated()
+    # make it an index of the tokenizer before: no one-digit tokens, no version recorded
+    db = lexical._db
+    with db:
+        for cid, tokens in db.execute("SELECT chunk_id, tokens FROM lexical").fetchall():
+            db.execute("UPDATE lexical SET tokens=? WHERE chunk_id=?",
+                       (" ".join(t for t in tokens.split() if len(t) > 1), cid))
+        db.execute("DELETE FROM lexical_tokenizer")
+    lexical.rebuild()
+    assert lexical.outdated()
+    assert top(LexicalIndex(data / "lexical", data / "manifest.sqlite", "lex1")) != {n: f"team{n}.md" for n in TEAMS}
+    report, again = run(corpus, data, fake_embedder)  # no file changed
+    assert report.added == report.updated == [] and not again.outdated()
+    assert top(LexicalIndex(data / "lexical", data / "manifest.sqlite", "lex1")) == {n: f"team{n}.md" for n in TEAMS}

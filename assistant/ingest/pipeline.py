@@ -194,9 +194,9 @@ def ingest(
             lexical.delete_source(source)
         manifest.remove(source)
         report.removed.append(source)
-    if lexical is not None and lexical.count() == 0 and store.count() > 0:
-        # a collection built before the lexical index existed, or a Chroma server that
-        # another process filled: the lexical index follows the store
+    if lexical is not None and (lexical.count() == 0 or lexical.outdated()) and store.count() > 0:
+        # a collection built before the lexical index existed (or by another tokenizer), or a
+        # Chroma server that another process filled: the lexical index follows the store
         _backfill(store, lexical)
 
     bar = _progress(len(todo), progress)
@@ -262,6 +262,7 @@ def _backfill(store: ChromaStore, lexical: LexicalIndex) -> None:
         by_source.setdefault(chunk.source, []).append(chunk)
     for source, chunks in by_source.items():
         lexical.replace_source(source, chunks)
+    lexical.keep_only(set(by_source))
 
 
 def _progress(total: int, enabled: bool):
