@@ -92,7 +92,12 @@ class Settings(BaseSettings):
     embed_titles: bool = Field(
         True, description="Embed each chunk with its document title and heading path (changing it needs `ingest --rebuild`)."
     )
-    top_k: int = Field(4, ge=1, le=50, description="Passages given to the model per question (1 to 50).")
+    top_k: int = Field(
+        2, ge=1, le=50, description="Passages given to the model per question (1 to 50). Each passage costs the "
+        "model about 2 s of reading on 2 CPU cores; 2 answered as many questions as 4 on seeds-dev (12 of 15) and one "
+        "fewer of 40 on a MultiHop-RAG dev sample, at half the wait (BENCHMARKS.md). Raise it for questions that need "
+        "several documents.",
+    )
     retrieval: Literal["hybrid", "dense", "lexical"] = Field(
         "hybrid", description="Retrieval mode: 'hybrid' (dense + BM25 fused), 'dense' or 'lexical'."
     )

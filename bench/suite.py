@@ -216,7 +216,7 @@ def generation(args) -> dict:
 CONVERSATIONS = [("dev-01", "dev-03", "Which outlet reported it?"), ("dev-05", "dev-08", "Which company controls it?"),
                  ("dev-09", "dev-11", "What did he call for?"), ("dev-06", "dev-02", "In which country is that company?"),
                  ("dev-10", "dev-01", "Why is chip production concentrated there a risk?")]
-FOCUSED = 100  # the passage_tokens setting measured beside the default
+MORE_PASSAGES = 4  # the top_k measured beside the default (the default before session 6)
 
 
 def reuse(args) -> dict:
@@ -228,8 +228,8 @@ def reuse(args) -> dict:
         app = _seeds_app(args.shared, Path(tmp))
         gen = app.generator
         gen.load()
-        for label, passage_tokens in (("whole passages", 0), (f"passage_tokens = {FOCUSED}", FOCUSED)):
-            service = app.service_with(passage_tokens=passage_tokens)
+        for label, top_k in ((f"the default (top_k = {app.settings.top_k})", None), (f"top_k = {MORE_PASSAGES}", MORE_PASSAGES)):
+            service = app.service_with(top_k=top_k)
             rows = []
             for i in range(args.repeats):
                 first_id, next_id, follow_up = CONVERSATIONS[i % len(CONVERSATIONS)]
