@@ -3,15 +3,22 @@
 One service serves the CLI, the chat window and the eval. `stream()` yields
 AnswerEvents in this order:
   'rewrite'  (follow-ups only) the standalone question retrieval will use;
-  'passages' the passages the model will read (after the context budget);
+  'passages' the passages the model will read (after the context budget; again
+             before a second look, with more);
   'token'    pieces of text as the model writes them;
   'answer'   the full record: citations checked in code, spans, timings.
 `ask()` runs the same path and returns only the record.
 
+The model first reads the best `top_k` passages. If it answers that the
+documents don't say, it gets a second look: the same prompt with `second_look_k`
+passages (the first ones stay in the model's cache, so only the new ones are
+read). Its words are held back while they may still be that sentence, so a
+refusal that is followed by a second look is never shown.
+
 The assistant abstains, answering the fixed abstain sentence with the closest
 passages attached, when
   - the best passage's cosine similarity is below `min_score` (the model is not asked),
-  - the model says the documents do not hold the answer, or
+  - the model says the documents do not hold the answer (after its second look), or
   - no sentence of the answer (a bare Yes or No aside) has `min_support` of its
     content words in the passage it cites: the model wrote something the
     passages do not hold.
@@ -78,38 +85,35 @@ class AnswerService:
         sources = allowed(scope, self.catalog()) if scope is not None else None  # no catalogue read without a filter
         if sources == set():
             raise FilterError(f"no indexed document matches the filter ({_describe(scope)}): widen or remove it")
-        retrieved = self.retriever.search(query, s.top_k, sources)
+        retrieved = self.retriever.search(query, max(s.top_k, s.second_look_k), sources)
         timings.retrieval_s = time.perf_counter() - start - timings.rewrite_s
         base = {"question": question, "standalone_question": standalone, "model": self.generator.name, "filter": scope}
 
         if not retrieved or max(p.score for p in retrieved) < s.min_score:
-            yield AnswerEvent(kind="passages", passages=retrieved)
+            yield AnswerEvent(kind="passages", passages=retrieved[: s.top_k])
             yield AnswerEvent(kind="token", text=self.prompts.abstain)
-            yield from self._abstain(base, retrieved, "weak_evidence", timings, start)
+            yield from self._abstain(base, retrieved[: s.top_k], "weak_evidence", timings, start)
             return
 
-        messages, used, left_out, prompt_tokens = self.fit(query, retrieved)
-        yield AnswerEvent(kind="passages", passages=used)
-        timings.prompt_tokens = prompt_tokens
-        pieces: list[str] = []
-        stopped = False
-        gen_start = None
-        with closing(self.generator.stream(messages, s.max_tokens, s.temperature, s.seed)) as tokens:
-            for piece in tokens:
-                if gen_start is None:
-                    gen_start = time.perf_counter()
-                    timings.first_token_s = gen_start - start
-                pieces.append(piece)
-                yield AnswerEvent(kind="token", text=piece)
-                if stop is not None and stop.is_set():
-                    stopped = True
-                    break
+        # the first pass reads top_k passages; if the model says the documents don't say, a second
+        # reads second_look_k, whose prompt starts with the first's (cached, so only the rest is read)
+        passes = [retrieved[: s.top_k]] + ([retrieved] if len(retrieved) > s.top_k else [])
+        for n, passages in enumerate(passes):
+            messages, used, left_out, timings.prompt_tokens = self.fit(query, passages)
+            yield AnswerEvent(kind="passages", passages=used)
+            last = n == len(passes) - 1
+            run = _Run()
+            yield from self._generate(messages, stop, start, timings, run, hold=not last)
+            raw = "".join(run.pieces).strip()
+            if last or run.stopped or run.shown or not is_abstention(raw):
+                break
         timings.total_s = time.perf_counter() - start
-        timings.completion_tokens = len(pieces)
-        if len(pieces) > 1 and gen_start is not None and timings.total_s > timings.first_token_s:
-            timings.tokens_per_s = (len(pieces) - 1) / (start + timings.total_s - gen_start)
+        timings.completion_tokens = len(run.pieces)
+        if len(run.pieces) > 1 and run.gen_start is not None and timings.total_s > run.gen_start - start:
+            timings.tokens_per_s = (len(run.pieces) - 1) / (start + timings.total_s - run.gen_start)
+        base["second_look"] = n > 0
+        stopped = run.stopped
 
-        raw = "".join(pieces).strip()
         if not stopped and (not raw or is_abstention(raw)):
             yield from self._abstain(base, used, "model", timings, start, left_out)
             return
@@ -120,6 +124,36 @@ class AnswerService:
             yield from self._abstain(base, used, "unsupported", timings, start, left_out)
             return
         yield AnswerEvent(kind="answer", answer=record)
+
+    def _generate(self, messages, stop, start: float, timings: Timings, run: _Run, hold: bool) -> Iterator[AnswerEvent]:
+        """Stream the model's reply as token events. With `hold`, words are kept back while the reply may
+        still be the abstain sentence (a second pass may follow), and shown as soon as it is not."""
+        s = self.settings
+        abstain = " ".join(self.prompts.abstain.lower().split())
+        with closing(self.generator.stream(messages, s.max_tokens, s.temperature, s.seed)) as tokens:
+            for piece in tokens:
+                if run.gen_start is None:
+                    run.gen_start = time.perf_counter()
+                run.pieces.append(piece)
+                if hold:
+                    said = " ".join("".join(run.pieces).lower().split())
+                    if abstain.startswith(said) or said.startswith(abstain):
+                        if stop is not None and stop.is_set():
+                            run.stopped = True
+                            break
+                        continue
+                    hold, piece = False, "".join(run.pieces)  # not an abstention: show what was held
+                if not run.shown:
+                    timings.first_token_s = time.perf_counter() - start
+                run.shown = True
+                yield AnswerEvent(kind="token", text=piece)
+                if stop is not None and stop.is_set():
+                    run.stopped = True
+                    break
+        if hold and run.pieces and (run.stopped or not is_abstention("".join(run.pieces))):
+            timings.first_token_s = time.perf_counter() - start  # held to the end, and no second pass follows
+            run.shown = True
+            yield AnswerEvent(kind="token", text="".join(run.pieces))
 
     def warm(self) -> None:
         """Load the embedder and the model and process the fixed system prompt now (the server does this
@@ -171,6 +205,16 @@ class AnswerService:
             **base, answer=text, abstained=True, abstain_reason=reason, citations=[],
             passages=passages, left_out=list(left_out), timings=timings,
         ))
+
+
+class _Run:
+    """One pass of the model: what it wrote, when it began, whether it was stopped or anything shown."""
+
+    def __init__(self):
+        self.pieces: list[str] = []
+        self.gen_start: float | None = None
+        self.stopped = False
+        self.shown = False
 
 
 def _citation(n: int, p: Passage, claim: str) -> Citation:

@@ -94,9 +94,14 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(
         2, ge=1, le=50, description="Passages given to the model per question (1 to 50). Each passage costs the "
-        "model about 2 s of reading on 2 CPU cores; 2 answered as many questions as 4 on seeds-dev (12 of 15) and one "
-        "fewer of 40 on a MultiHop-RAG dev sample, at half the wait (BENCHMARKS.md). Raise it for questions that need "
-        "several documents.",
+        "model about 2 s of reading on 2 CPU cores: 2 halve the wait of 4, and with a second look (second_look_k) "
+        "answered 48 of 72 questions of three question sets, against 49 with 4 (BENCHMARKS.md). Raise it for "
+        "questions that need several documents.",
+    )
+    second_look_k: int = Field(
+        4, ge=0, le=50, description="When the model says the documents don't say from the top_k passages, ask it "
+        "once more with this many (the first passages stay cached, so only the new ones are read); 0 or at most "
+        "top_k: never. Its words are held back meanwhile, so an answer that is then found streams as usual.",
     )
     retrieval: Literal["hybrid", "dense", "lexical"] = Field(
         "hybrid", description="Retrieval mode: 'hybrid' (dense + BM25 fused), 'dense' or 'lexical'."

@@ -159,6 +159,10 @@ class Answer(BaseModel):
         None, description="why the assistant abstained: 'weak_evidence', 'model', 'unsupported' or None"
     )
     stopped: bool = Field(False, description="the user stopped the generation before the model finished")
+    second_look: bool = Field(
+        False, description="the model said the documents don't say from the first top_k passages, and was asked "
+        "again with second_look_k (the passages are those of the second pass)"
+    )
     filter: Filter | None = Field(None, description="the filter the question was asked with")
 
     def numbered_sources(self) -> list[tuple[int, Citation | Passage]]:

@@ -171,3 +171,39 @@ def test_stop_ends_the_generation_and_releases_the_model():
     assert len(tokens) == 3 and answer.stopped and not answer.abstained
     assert answer.answer.startswith("The tower was")
     assert gen.closed  # the model's stream was closed, so its lock is free for the next request
+
+
+def test_a_refusal_from_the_first_passages_gets_a_second_look_with_more():
+    """top_k 1 first; the model says the documents don't say; asked again with 3 passages, whose prompt begins
+    like the first (so a real model finds it cached); the refusal is never shown, the answer streams."""
+    svc, gen = service("The documents don't say.", "The bakery is known for cardamom knots [2].", top_k=1, second_look_k=3)
+    events = list(svc.stream("What is the bakery known for?"))
+    answer = events[-1].answer
+    assert [e.kind for e in events if e.kind != "token"] == ["passages", "passages", "answer"]
+    assert [len(e.passages) for e in events if e.kind == "passages"] == [1, 3]
+    shown = "".join(e.text for e in events if e.kind == "token")
+    assert "documents don't say" not in shown and shown.startswith("The bakery is known")
+    assert not answer.abstained and answer.second_look and answer.citations[0].source == "bakery.txt"
+    assert len(answer.passages) == 3 and answer.timings.first_token_s is not None
+    first, second = (gen.calls[0][-1]["content"], gen.calls[1][-1]["content"])
+    passage_one = first.split("Question:")[0].strip()
+    assert second.startswith(passage_one)  # the second prompt extends the first: its prefix stays cached
+
+
+def test_an_answer_from_the_first_passages_is_streamed_at_once_and_asked_once():
+    svc, gen = service("The tower is 31 metres tall [1].", top_k=1, second_look_k=3)
+    events = list(svc.stream("How tall is the tower?"))
+    tokens = [e.text for e in events if e.kind == "token"]
+    # "The" is held (the refusal begins so), then shown with the word that rules the refusal out; then word by word
+    assert tokens[:2] == ["The tower ", "is "] and len(tokens) > 4
+    assert len(gen.calls) == 1 and not events[-1].answer.second_look and len(events[-1].answer.passages) == 1
+
+
+def test_a_second_refusal_abstains_and_shows_the_sentence_once():
+    svc, gen = service("The documents don't say.", "The documents don't say.", top_k=1, second_look_k=3)
+    events = list(svc.stream("Who founded the orchard society?"))
+    answer = events[-1].answer
+    assert answer.abstained and answer.abstain_reason == "model" and answer.second_look
+    assert "".join(e.text for e in events if e.kind == "token").count("documents don't say") == 1
+    svc, gen = service("The documents don't say.", top_k=1, second_look_k=0)  # off: one pass
+    assert svc.ask("Who founded the orchard society?").abstained and len(gen.calls) == 1

@@ -103,6 +103,7 @@ def score_question(app: App, q: Question, retrieval_only: bool) -> dict:
         "supported_sentences": (sum(s.supported for s in sentences) / len(sentences)) if sentences else None,
         "sentence_support": [s.support for s in sentences],
         "left_out": len(answer.left_out),
+        "second_look": answer.second_look,
         "similarity": _similarity(app, answer.answer, q.answer),
         "timings": answer.timings.model_dump(mode="json"),
     })
