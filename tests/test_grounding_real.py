@@ -69,14 +69,17 @@ def test_the_budget_leaves_out_the_lowest_ranked_passages_with_the_real_tokenize
 
 def test_stop_ends_a_real_generation_and_the_model_answers_again(app):
     stop = threading.Event()
-    tokens = 0
+    tokens, shown = 0, ""
     for event in app.service.stream("Describe the Karsk Point lighthouse, its history and its keeper.", stop=stop):
         if event.kind == "token":
-            tokens += 1
+            tokens, shown = tokens + 1, shown + event.text
             if tokens == 2:
                 stop.set()
         answer = event.answer
-    assert answer.stopped and answer.timings.completion_tokens == 2
+    # the record keeps what was shown, nothing written after the stop; an event may carry two of the model's
+    # tokens (words held while the reply might still be the refusal, for a second look)
+    assert answer.stopped and shown.strip() and answer.answer.startswith(shown.strip())
+    assert 2 <= answer.timings.completion_tokens <= 4
     assert "Ruskvik" in app.service.ask("Who designed the present Karsk Point lighthouse tower?").answer
 
 
