@@ -89,15 +89,16 @@ class AnswerService:
         timings.retrieval_s = time.perf_counter() - start - timings.rewrite_s
         base = {"question": question, "standalone_question": standalone, "model": self.generator.name, "filter": scope}
 
+        first = retrieved[: s.top_k]
         if not retrieved or max(p.score for p in retrieved) < s.min_score:
-            yield AnswerEvent(kind="passages", passages=retrieved[: s.top_k])
+            yield AnswerEvent(kind="passages", passages=first)
             yield AnswerEvent(kind="token", text=self.prompts.abstain)
-            yield from self._abstain(base, retrieved[: s.top_k], "weak_evidence", timings, start)
+            yield from self._abstain(base, first, "weak_evidence", timings, start)
             return
 
         # the first pass reads top_k passages; if the model says the documents don't say, a second
         # reads second_look_k, whose prompt starts with the first's (cached, so only the rest is read)
-        passes = [retrieved[: s.top_k]] + ([retrieved] if len(retrieved) > s.top_k else [])
+        passes = [first] + ([retrieved] if len(retrieved) > len(first) else [])
         for n, passages in enumerate(passes):
             messages, used, left_out, timings.prompt_tokens = self.fit(query, passages)
             yield AnswerEvent(kind="passages", passages=used)
@@ -129,24 +130,18 @@ class AnswerService:
         """Stream the model's reply as token events. With `hold`, words are kept back while the reply may
         still be the abstain sentence (a second pass may follow), and shown as soon as it is not."""
         s = self.settings
-        abstain = " ".join(self.prompts.abstain.lower().split())
         with closing(self.generator.stream(messages, s.max_tokens, s.temperature, s.seed)) as tokens:
             for piece in tokens:
                 if run.gen_start is None:
                     run.gen_start = time.perf_counter()
                 run.pieces.append(piece)
-                if hold:
-                    said = " ".join("".join(run.pieces).lower().split())
-                    if abstain.startswith(said) or said.startswith(abstain):
-                        if stop is not None and stop.is_set():
-                            run.stopped = True
-                            break
-                        continue
-                    hold, piece = False, "".join(run.pieces)  # not an abstention: show what was held
-                if not run.shown:
-                    timings.first_token_s = time.perf_counter() - start
-                run.shown = True
-                yield AnswerEvent(kind="token", text=piece)
+                if not (hold and _may_be(self.prompts.abstain, run.pieces)):  # else held back
+                    if hold:  # not the abstain sentence after all: show what was held
+                        hold, piece = False, "".join(run.pieces)
+                    if not run.shown:
+                        timings.first_token_s = time.perf_counter() - start
+                    run.shown = True
+                    yield AnswerEvent(kind="token", text=piece)
                 if stop is not None and stop.is_set():
                     run.stopped = True
                     break
@@ -205,6 +200,12 @@ class AnswerService:
             **base, answer=text, abstained=True, abstain_reason=reason, citations=[],
             passages=passages, left_out=list(left_out), timings=timings,
         ))
+
+
+def _may_be(sentence: str, pieces: list[str]) -> bool:
+    """Whether the reply written so far is the start of `sentence`, or the sentence itself (and more)."""
+    said, whole = (" ".join(x.lower().split()) for x in ("".join(pieces), sentence))
+    return whole.startswith(said) or said.startswith(whole)
 
 
 class _Run:
