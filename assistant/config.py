@@ -106,7 +106,8 @@ class Settings(BaseSettings):
     retrieval: Literal["hybrid", "dense", "lexical"] = Field(
         "hybrid", description="Retrieval mode: 'hybrid' (dense + BM25 fused), 'dense' or 'lexical'."
     )
-    candidates: int = Field(30, ge=1, le=1000, description="Candidates taken from each retriever before fusion (1 to 1000).")
+    candidates: int = Field(60, ge=1, le=1000, description="Candidates taken from each retriever before fusion (1 to 1000). 60 "
+                            "with max_per_source 4 was chosen on MultiHop-RAG's dev split (BENCHMARKS.md).")
     rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant: higher flattens rank differences (1 to 1000).")
     dense_weight: float = Field(1.0, ge=0.0, le=10.0, description="Weight of the dense ranking in fusion (0 to 10).")
     lexical_weight: float = Field(
@@ -115,7 +116,8 @@ class Settings(BaseSettings):
         "at 5 the dense ranking still decides between passages BM25 scores alike (BENCHMARKS.md).",
     )
     dedupe: bool = Field(True, description="Drop passages that mostly overlap a better-ranked passage of the same document.")
-    max_per_source: int = Field(0, ge=0, le=50, description="Most passages per document before other documents get a turn (0 = no limit).")
+    max_per_source: int = Field(4, ge=0, le=50, description="Most passages per document before other documents get a turn "
+                                "(0 = no limit). 4 puts more of a question's documents in the first 10 (BENCHMARKS.md).")
     reranker: str = Field(
         "", description="A sentence-transformers CrossEncoder to rerank the fused candidates: a folder name in "
         "models_dir or a path to one. Empty (the default): no reranking; none is bundled.",

@@ -27,12 +27,12 @@ from assistant.store import ChromaStore
 @dataclass(frozen=True)
 class RetrievalConfig:
     mode: str = "hybrid"  # "hybrid", "dense" or "lexical"
-    candidates: int = 30
+    candidates: int = 60
     rrf_k: int = 60
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     dedupe: bool = True
-    max_per_source: int = 0
+    max_per_source: int = 4
     rerank_candidates: int = 20
 
 
