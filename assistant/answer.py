@@ -122,7 +122,7 @@ class AnswerService:
         record.left_out, record.stopped = left_out, stopped
         judged = [x.support for x in record.sentences if not is_bare_verdict(x.text)]
         if s.min_support > 0 and not stopped and judged and max(judged) < s.min_support:
-            yield from self._abstain(base, used, "unsupported", timings, start, left_out)
+            yield from self._abstain(base, used, "unsupported", timings, start, left_out, withheld=record.answer)
             return
         yield AnswerEvent(kind="answer", answer=record)
 
@@ -193,12 +193,12 @@ class AnswerService:
             sentences=[Sentence(text=t, citations=ns, supported=ok, support=sc) for t, ns, ok, sc in checked],
         )
 
-    def _abstain(self, base, passages, reason, timings, start, left_out=()) -> Iterator[AnswerEvent]:
+    def _abstain(self, base, passages, reason, timings, start, left_out=(), withheld=None) -> Iterator[AnswerEvent]:
         text = self.prompts.abstain
         timings.total_s = time.perf_counter() - start
         yield AnswerEvent(kind="answer", answer=Answer(
             **base, answer=text, abstained=True, abstain_reason=reason, citations=[],
-            passages=passages, left_out=list(left_out), timings=timings,
+            passages=passages, left_out=list(left_out), timings=timings, withheld=withheld,
         ))
 
 

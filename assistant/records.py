@@ -158,6 +158,10 @@ class Answer(BaseModel):
     abstain_reason: str | None = Field(
         None, description="why the assistant abstained: 'weak_evidence', 'model', 'unsupported' or None"
     )
+    withheld: str | None = Field(
+        None, description="the model's answer that the support check withheld (abstain_reason 'unsupported'): kept "
+        "for review, never given as the answer"
+    )
     stopped: bool = Field(False, description="the user stopped the generation before the model finished")
     second_look: bool = Field(
         False, description="the model said the documents don't say from the first top_k passages, and was asked "

@@ -108,6 +108,8 @@ def test_abstention_reasons(reply, reason):
     assert answer.abstained and answer.abstain_reason == reason
     assert answer.answer == "The documents don't say." and answer.citations == []
     assert [p.source for p in answer.passages][0] == "lighthouse.md"  # the closest passages are listed
+    # what the support check withheld is kept for review; the model's own refusal withholds nothing
+    assert answer.withheld == (reply if reason == "unsupported" else None)
 
 
 def test_weak_evidence_abstains_without_asking_the_model():

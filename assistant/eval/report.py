@@ -47,6 +47,11 @@ def _failures(results: dict) -> list[dict]:
     return [r for r in results["questions"] if r.get("correct") is False]
 
 
+def _answer(row: dict) -> str:
+    """The answer as the failure tables show it: with the model's withheld answer, if the support check withheld one."""
+    return f"{row['answer']} (withheld as unsupported: {row['withheld']})" if row.get("withheld") else row["answer"]
+
+
 def _summary(run: dict) -> list[str]:
     """What was evaluated, one line each (both reports show these)."""
     return [
@@ -77,7 +82,7 @@ def markdown(results: dict) -> str:
         for r in fails:
             cell = lambda s: str(s).replace("|", "\\|").replace("\n", " ")[:200]  # noqa: E731
             cited = ", ".join(c["source"] for c in r["citations"]) or "-"
-            lines.append(f"| {r['id']} | {cell(r['question'])} | {cell(r['answer'])} | {cell(r['reference'])} | {cell(cited)} |")
+            lines.append(f"| {r['id']} | {cell(r['question'])} | {cell(_answer(r))} | {cell(r['reference'])} | {cell(cited)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -130,7 +135,7 @@ def html_report(results: dict) -> str:
     latency_key, unit = ("total_s", "s") if "total_s" in agg else ("retrieval_ms", "ms")
     latencies = [r["timings"][latency_key] if latency_key == "total_s" else r["retrieval_ms"] for r in results["questions"]]
     rows = "".join(
-        f"<tr><td>{e(r['id'])}</td><td>{e(r['question'])}</td><td>{e(r['answer'])}</td><td>{e(r['reference'])}</td>"
+        f"<tr><td>{e(r['id'])}</td><td>{e(r['question'])}</td><td>{e(_answer(r))}</td><td>{e(r['reference'])}</td>"
         f"<td>{'<br>'.join(e(c['source']) + ': ' + e(c['text'][:300]) for c in r['citations']) or '-'}</td></tr>"
         for r in _failures(results)
     )
