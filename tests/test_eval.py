@@ -177,6 +177,8 @@ def test_results_json_holds_every_metric(tmp_path):
     assert saved["aggregate"] == res["aggregate"] and [q["id"] for q in saved["questions"]] == ["q0", "q1", "q2", "q3"]
     md = (tmp_path / "a" / "report.md").read_text()
     assert "| correct | 0.750 |" in md and "## Failures (1)" in md
+    page = (tmp_path / "a" / "report.html").read_text()
+    assert "<script>" not in page and "&lt;script&gt;" in page and "<img" not in page
 
 
 def test_the_failure_tables_show_an_answer_the_support_check_withheld(tmp_path):
@@ -186,8 +188,6 @@ def test_the_failure_tables_show_an_answer_the_support_check_withheld(tmp_path):
     report.write(tmp_path / "b", res["run"], res["questions"])
     for name in ("report.md", "report.html"):
         assert "withheld as unsupported: Ada Falk built it [1]." in (tmp_path / "b" / name).read_text(), name
-    page = (tmp_path / "a" / "report.html").read_text()
-    assert "<script>" not in page and "&lt;script&gt;" in page and "<img" not in page
 
 
 def test_compare_finds_a_planted_regression(tmp_path):

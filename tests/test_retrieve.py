@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from assistant.records import Passage
-from assistant.retrieve import RetrievalConfig, Retriever, _spread
+from assistant.retrieve import RetrievalConfig, Retriever, _drop_overlaps, _spread
 
 
 def _p(source: str, start: int) -> Passage:
     return Passage(source=source, text=f"{source} at {start}", score=0.5, char_start=start, char_end=start + 10)
+
+
+def test_a_passage_mostly_inside_a_better_ranked_one_of_the_same_document_is_dropped():
+    best, inside, elsewhere, other_doc = _p("a", 0), _p("a", 4), _p("a", 30), _p("b", 2)
+    assert _drop_overlaps([best, inside, elsewhere, other_doc]) == [best, elsewhere, other_doc]
 
 
 def test_a_documents_passages_beyond_the_limit_move_behind_the_other_documents():
