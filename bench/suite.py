@@ -396,7 +396,7 @@ def scale(args) -> dict:
                 row[mode] = {"p50_ms": round(1000 * percentile(times, 0.5), 1),
                              "p95_ms": round(1000 * percentile(times, 0.95), 1)}
             row["rss_added_mb"] = round(rss_mb() - rss0)
-            row["date"], row["load"] = dt.date.today().isoformat(), loadavg()
+            row["date"], row["load"], row["candidates"] = dt.date.today().isoformat(), loadavg(), s.candidates
             out[str(n)] = row
             print(n, row, flush=True)
             del store, lexical
@@ -515,12 +515,13 @@ def render(results: dict) -> str:
         sizes = [k for k in x if k.isdigit()]
         lines += head("scale", "Scale: retrieval at " + ", ".join(f"{int(n):,}" for n in sizes) + " chunks")
         lines += [f"Synthetic copies of the {x['base_chunks']:,} MultiHop chunks (150 words), one embedded store and "
-                  "BM25 index each; 50 test questions; k = 4 from 30 candidates per retriever.", "",
+                  "BM25 index each; 50 test questions; k = 4 from the candidates per retriever that each row names.", "",
                   "| chunks | build | disk | memory added | dense p50 / p95 | BM25 p50 / p95 | hybrid p50 / p95 | measured |",
                   "|---|---|---|---|---|---|---|---|"]
         for n in sizes:
             v = x[n]
-            when = f"{v.get('date', r['scale']['date'])}, load {v.get('load', r['scale']['load'])}"
+            when = (f"{v.get('date', r['scale']['date'])}, load {v.get('load', r['scale']['load'])}, "
+                    f"{v.get('candidates', 30)} candidates")  # rows from before the setting was recorded used 30
             lines.append(f"| {int(n):,} | {v['build_s']} s | {v['disk_mb']:,} MB | {v['rss_added_mb']:,} MB | "
                          f"{v['dense']['p50_ms']} / {v['dense']['p95_ms']} ms | {v['lexical']['p50_ms']} / "
                          f"{v['lexical']['p95_ms']} ms | {v['hybrid']['p50_ms']} / {v['hybrid']['p95_ms']} ms | {when} |")
