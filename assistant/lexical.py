@@ -55,7 +55,7 @@ class LexicalIndex:
             self._db.execute("CREATE INDEX IF NOT EXISTS lexical_source ON lexical (collection, source)")
             self._db.execute("CREATE TABLE IF NOT EXISTS lexical_state (collection TEXT PRIMARY KEY, dirty INTEGER)")
             self._db.execute("CREATE TABLE IF NOT EXISTS lexical_tokenizer (collection TEXT PRIMARY KEY, version INTEGER)")
-            if self._empty():  # an empty index is this tokenizer's
+            if self.empty():  # an empty index is this tokenizer's
                 self._db.execute("INSERT OR REPLACE INTO lexical_tokenizer VALUES (?, ?)", (collection, TOKENIZER))
         self._tokenize: Tokenizer | None = None
         self._bm25 = None
@@ -91,7 +91,7 @@ class LexicalIndex:
     def outdated(self) -> bool:
         """Whether stored tokens were made by another tokenizer than this one (1: before versions were kept)."""
         row = self._db.execute("SELECT version FROM lexical_tokenizer WHERE collection=?", (self.collection,)).fetchone()
-        return (row[0] if row else 1) != TOKENIZER and not self._empty()
+        return (row[0] if row else 1) != TOKENIZER and not self.empty()
 
     def keep_only(self, sources: set[str]) -> None:
         """Delete the rows of every source not in `sources`, and record that the rest is this tokenizer's."""
@@ -103,7 +103,8 @@ class LexicalIndex:
             self._db.execute("INSERT OR REPLACE INTO lexical_tokenizer VALUES (?, ?)", (self.collection, TOKENIZER))
             self._mark_dirty()
 
-    def _empty(self) -> bool:
+    def empty(self) -> bool:
+        """Whether the collection has no rows (one row looked up, not a count)."""
         return not self._db.execute("SELECT 1 FROM lexical WHERE collection=? LIMIT 1", (self.collection,)).fetchone()
 
     def count(self) -> int:

@@ -194,7 +194,7 @@ def ingest(
             lexical.delete_source(source)
         manifest.remove(source)
         report.removed.append(source)
-    if lexical is not None and (lexical.count() == 0 or lexical.outdated()) and store.count() > 0:
+    if lexical is not None and (lexical.empty() or lexical.outdated()) and store.count() > 0:
         # a collection built before the lexical index existed (or by another tokenizer), or a
         # Chroma server that another process filled: the lexical index follows the store
         _backfill(store, lexical)
