@@ -17,6 +17,8 @@ refusal that is followed by a second look is never shown.
 
 The assistant abstains, answering the fixed abstain sentence with the closest
 passages attached, when
+  - the question names something that no indexed document mentions (`unknown_names`;
+    names.py): the model is not asked,
   - the best passage's cosine similarity is below `min_score` (the model is not asked),
   - the model says the documents do not hold the answer (after its second look), or
   - no sentence of the answer (a bare Yes or No aside) has `min_support` of its
@@ -90,10 +92,13 @@ class AnswerService:
         base = {"question": question, "standalone_question": standalone, "model": self.generator.name, "filter": scope}
 
         first = retrieved[: s.top_k]
-        if not retrieved or max(p.score for p in retrieved) < s.min_score:
+        unknown = self.retriever.unknown_names(query) if s.unknown_names else []
+        weak = not retrieved or max(p.score for p in retrieved) < s.min_score
+        if unknown or weak:
             yield AnswerEvent(kind="passages", passages=first)
             yield AnswerEvent(kind="token", text=self.prompts.abstain)
-            yield from self._abstain(base, first, "weak_evidence", timings, start)
+            base["unknown_names"] = unknown
+            yield from self._abstain(base, first, "unknown_name" if unknown else "weak_evidence", timings, start)
             return
 
         # the first pass reads top_k passages; if the model says the documents don't say, a second

@@ -269,6 +269,8 @@ def _print_sources(answer) -> None:
     for sentence in answer.sentences:
         if not sentence.supported:
             print(f"(not supported by the passage it cites: {sentence.text})")
+    if answer.unknown_names:
+        print(f"(no indexed document mentions {', '.join(answer.unknown_names)})")
     if answer.stopped:
         print("(stopped before the end)")
     if answer.left_out:

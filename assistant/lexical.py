@@ -17,6 +17,7 @@ import re
 import shutil
 import sqlite3
 import time
+import unicodedata
 from pathlib import Path
 
 from assistant.records import Chunk
@@ -62,6 +63,7 @@ class LexicalIndex:
         self._ids: list[str] = []
         self._sources: list[str] = []  # the source of each id, for filter masks
         self._loaded: tuple[int, int, int] | None = None  # identity of the ids.json last loaded
+        self._vocabulary: tuple[object, set[str]] | None = None  # (index, its terms accents folded), for unknown()
 
     def tokenize(self, text: str) -> list[str]:
         if self._tokenize is None:
@@ -162,6 +164,18 @@ class LexicalIndex:
         )
         return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
+    def unknown(self, words: list[str]) -> list[str]:
+        """The words that occur in no indexed chunk: some term of theirs is not in the index's
+        vocabulary (stemmed as the index is, accents ignored). Stopwords are never unknown; an empty
+        index knows nothing, so it answers no word (it cannot tell)."""
+        self._load()
+        bm25, known = self._bm25, self._vocabulary
+        if bm25 is None:
+            return []
+        if known is None or known[0] is not bm25:  # made for an index loaded before
+            known = self._vocabulary = (bm25, {_fold(t) for t in bm25.vocab_dict})
+        return [w for w in words if any(_fold(t) not in known[1] for t in self.tokenize(w))]
+
     @property
     def _staging(self) -> Path:
         """Where a rebuild writes the next index before swapping it in."""
@@ -203,6 +217,11 @@ class LexicalIndex:
         """Each id's source, for an index saved before ids.json listed them."""
         rows = dict(self._db.execute("SELECT chunk_id, source FROM lexical WHERE collection=?", (self.collection,)))
         return [rows.get(i, "") for i in ids]
+
+
+def _fold(term: str) -> str:
+    """The term without accents ("schäfer" -> "schafer"), so a name matches however it is spelled there."""
+    return unicodedata.normalize("NFKD", term).encode("ascii", "ignore").decode() or term
 
 
 def _identity(path: Path) -> tuple[int, int, int]:

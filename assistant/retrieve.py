@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from assistant.embed import Embedder
 from assistant.lexical import LexicalIndex
+from assistant.names import names
 from assistant.records import Passage
 from assistant.store import ChromaStore
 
@@ -73,6 +74,11 @@ class Retriever:
         if c.max_per_source > 0:
             ranked = _spread(ranked, c.max_per_source)
         return ranked[:k]
+
+
+    def unknown_names(self, question: str) -> list[str]:
+        """The names the question uses (names.py) that no indexed document holds; none without a lexical index."""
+        return self.lexical.unknown(names(question)) if self.lexical is not None else []
 
 
 def _drop_overlaps(ranked: list[Passage]) -> list[Passage]:

@@ -87,6 +87,8 @@ def render_sources(answer: Answer | None, passages=None) -> str:
     if answer is not None:
         if answer.standalone_question:
             notes.append(f"Searched for: {answer.standalone_question}")
+        if answer.unknown_names:
+            notes.append(f"No indexed document mentions {', '.join(answer.unknown_names)}.")
         if answer.left_out:
             notes.append(f"{len(answer.left_out)} lower-ranked passage(s) left out: no room in the context window.")
         if answer.stopped:

@@ -49,19 +49,23 @@ class ScriptedGenerator:
 
 
 class FixedRetriever:
-    def __init__(self, passages):
+    def __init__(self, passages, unknown=()):
         self.passages = passages
+        self.unknown = list(unknown)  # the names no document mentions
         self.queries: list[str] = []
+
+    def unknown_names(self, question):
+        return [name for name in self.unknown if name in question]
 
     def search(self, question, k, sources=None):
         self.queries.append(question)
         return [p for p in self.passages if sources is None or p.source in sources][:k]
 
 
-def service(*replies, passages=PASSAGES, context_window=4096, **settings):
+def service(*replies, passages=PASSAGES, context_window=4096, unknown=(), **settings):
     gen = ScriptedGenerator(*replies, context_window=context_window)
     s = load_settings(**{"top_k": 3, "max_tokens": 100, **settings})
-    return AnswerService(FixedRetriever(passages), gen, Prompts(ROOT / "prompts"), s), gen
+    return AnswerService(FixedRetriever(passages, unknown), gen, Prompts(ROOT / "prompts"), s), gen
 
 
 def test_fit_keeps_a_prefix_and_refuses_when_the_rules_alone_overflow():
@@ -110,6 +114,18 @@ def test_abstention_reasons(reply, reason):
     assert [p.source for p in answer.passages][0] == "lighthouse.md"  # the closest passages are listed
     # what the support check withheld is kept for review; the model's own refusal withholds nothing
     assert answer.withheld == (reply if reason == "unsupported" else None)
+
+
+def test_a_name_no_document_mentions_abstains_without_asking_the_model():
+    svc, gen = service("never used", unknown=["Ingrid"])
+    answer = svc.ask("What did Ingrid paint on the tower?")
+    assert answer.abstained and answer.abstain_reason == "unknown_name" and gen.calls == []
+    assert answer.unknown_names == ["Ingrid"] and answer.answer == "The documents don't say."
+    assert [p.source for p in answer.passages][0] == "lighthouse.md"  # the closest passages are listed
+    # switched off, the model is asked
+    svc, gen = service("The tower is 31 metres tall [1].", unknown=["Ingrid"], unknown_names=False)
+    answer = svc.ask("How tall did Ingrid say the tower is?")
+    assert not answer.abstained and answer.unknown_names == [] and len(gen.calls) == 1
 
 
 def test_weak_evidence_abstains_without_asking_the_model():

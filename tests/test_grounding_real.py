@@ -43,6 +43,17 @@ def test_a_follow_up_is_rewritten_with_the_right_subject(app):
     assert "31" in answer.answer and answer.citations[0].source == "lighthouse.md"
 
 
+def test_a_name_no_document_mentions_abstains_before_the_model_is_asked(app):
+    answer = app.service.ask("What did Ingrid Solberg bake at Mossgrove Bakery?")
+    assert answer.abstained and answer.abstain_reason == "unknown_name"
+    assert answer.unknown_names == ["Ingrid", "Solberg"]
+    assert answer.passages[0].source == "bakery.txt"  # the closest passages are listed
+    assert answer.timings.first_token_s is None and answer.timings.prompt_tokens == 0  # the model never ran
+    # the same question about the bakery's founder, whom the documents name, is answered
+    known = app.service.ask("What did Ilse Marrow train as before Mossgrove Bakery opened?")
+    assert not known.abstained and "pastry" in known.answer.lower()
+
+
 def test_citation_span_holds_the_fact(app):
     answer = app.service.ask("How many nautical miles away can the Karsk Point light be seen?")
     assert "22" in answer.answer

@@ -96,6 +96,7 @@ def score_question(app: App, q: Question, retrieval_only: bool) -> dict:
         "abstained": answer.abstained,
         "abstain_reason": answer.abstain_reason,
         "withheld": answer.withheld,
+        "unknown_names": answer.unknown_names,
         "correct": scoring.is_correct(answer.answer, answer.abstained, q.keywords, q.answer, q.answerable),
         "citations": [c.model_dump(mode="json") for c in answer.citations],
         "passages": [p.model_dump(mode="json") for p in answer.passages],

@@ -1,0 +1,40 @@
+"""Names a question uses, and whether any indexed document mentions them (the unknown-name abstention)."""
+
+from __future__ import annotations
+
+from assistant.ingest.pipeline import ingest
+from assistant.lexical import LexicalIndex
+from assistant.manifest import Manifest
+from assistant.names import names
+from assistant.store import ChromaStore
+
+
+def test_names_are_capitalized_words_that_do_not_begin_a_sentence():
+    assert names("Who did Lena Falk hire after the Harbour Board met?") == ["Lena", "Falk", "Harbour", "Board"]
+    assert names("Is it open? Maybe Ingrid knows. Ask Ingrid.") == ["Ingrid"]  # "Maybe", "Ask" begin sentences
+    assert names('Did the "Quayside Gazette" report on Falk\u2019s bridge?') == ["Quayside", "Gazette", "Falk\u2019s"]
+    assert names("What did the USA, NASA and GPT-4 say in Q3?") == []  # acronyms are often spelled out
+    assert names("what did lena falk design?") == []  # nothing capitalized, nothing to check
+
+
+def index(tmp_path, corpus, embedder):
+    data = tmp_path / "data"
+    store = ChromaStore(data / "chroma", "names", embedder.id, embedder.dimension)
+    lexical = LexicalIndex(data / "lexical", data / "manifest.sqlite", "names")
+    ingest(corpus, store, Manifest(data / "manifest.sqlite", "names"), embedder, 60, 10, lexical=lexical)
+    return lexical
+
+
+def test_the_index_tells_which_names_no_document_mentions(corpus, tmp_path, fake_embedder):
+    (corpus / "team.md").write_text("# Team\n\nThe new head baker is J\u00fcrgen Sch\u00e4fer from Bremen.\n")
+    lexical = index(tmp_path, corpus, fake_embedder)
+    assert lexical.unknown(["Ilse", "Marrow", "Gravenstein", "Ingrid", "Solberg"]) == ["Ingrid", "Solberg"]
+    assert lexical.unknown(["Schafer", "Jurgen", "Sch\u00e4fer's", "Bremen"]) == []  # accents and possessives aside
+    (corpus / "notes" / "orchard.md").unlink()
+    lexical = index(tmp_path, corpus, fake_embedder)  # the deletion reaches the vocabulary
+    assert lexical.unknown(["Gravenstein", "Marrow"]) == ["Gravenstein"]
+
+
+def test_an_empty_index_cannot_tell_so_it_names_nothing(tmp_path):
+    lexical = LexicalIndex(tmp_path / "lexical", tmp_path / "manifest.sqlite", "empty")
+    assert lexical.unknown(["Ingrid"]) == []
