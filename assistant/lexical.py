@@ -26,7 +26,12 @@ from assistant.records import Chunk
 # BM25 could not tell such passages apart. Bump TOKENIZER when the tokens change: an index
 # made by another version is re-tokenized from the store at the next ingest.
 _TOKEN = re.compile(r"(?u)\b(?:\w\w+|\d)\b")
-TOKENIZER = 2
+# An ISO date ("Published: 2023-10-02T08:45:59") is also read as written in prose ("October 2, 2023"),
+# so a question that names the day finds the documents of that day (version 3).
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d\d)-(\d\d)(?!\d)")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+TOKENIZER = 3
 
 
 class Tokenizer:
@@ -38,7 +43,14 @@ class Tokenizer:
         self._stop = set(STOPWORDS_EN)
 
     def __call__(self, text: str) -> list[str]:
+        text = _ISO_DATE.sub(_spelled, text)
         return self._stem([t for t in _TOKEN.findall(text.lower()) if t not in self._stop])
+
+
+def _spelled(m: re.Match) -> str:
+    """'2023-10-02' -> '2023-10-02 October 2 2023' (left alone when it is no calendar day)."""
+    month, day = int(m[2]), int(m[3])
+    return f"{m[0]} {_MONTHS[month - 1]} {day} {m[1]}" if 1 <= month <= 12 and 1 <= day <= 31 else m[0]
 
 
 class LexicalIndex:

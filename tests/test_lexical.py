@@ -163,3 +163,27 @@ def test_a_one_digit_number_tells_passages_apart_also_after_an_older_tokenizer(t
     report, again = run(corpus, data, fake_embedder)  # no file changed
     assert report.added == report.updated == [] and not again.outdated()
     assert top(LexicalIndex(data / "lexical", data / "manifest.sqlite", "lex1")) == {n: f"team{n}.md" for n in TEAMS}
+
+
+def test_a_question_naming_the_day_finds_the_document_dated_that_day(tmp_path, fake_embedder):
+    """An ISO date in a header ('Published: 2023-10-20') is also indexed as 'October 20 2023'; the
+    date's other words (a month, a year) alone do not decide."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "harbour.md").write_text(ARTICLE)  # Published: 2023-10-20
+    for day, month in (("2023-10-02", "October"), ("2023-11-20", "November")):
+        (corpus / f"other-{day}.md").write_text(
+            f"# Harbour news\n\nSource: Quayside Gazette\nPublished: {day}T08:45:59+00:00\n\n"
+            f"The {month} ferry timetable of the harbour changed again.\n")
+    data = tmp_path / "data"
+    _, lexical = run(corpus, data, fake_embedder)
+    store, _, _ = parts(data, fake_embedder)
+
+    def top(query: str) -> str:
+        cid = lexical.search(query, 1)[0][0]
+        return store.get([cid], [0.0] * fake_embedder.dimension)[cid].source
+
+    assert top("What did the Quayside Gazette report on October 20, 2023?") == "harbour.md"
+    assert top("the harbour report of 2 October 2023") == "other-2023-10-02.md"
+    assert top("ferry news of 2023-11-20") == "other-2023-11-20.md"
+    assert lexical.tokenize("2023-13-45") == ["2023", "13", "45"]  # no calendar day: no month added
