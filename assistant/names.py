@@ -25,11 +25,10 @@ def names(question: str) -> list[str]:
         word = raw.strip(_TRIM)
         if word and not start and word[0].isupper() and not _acronym(word) and word not in found:
             found.append(word)
-        if word or raw:
-            start = raw[-1] in ".?!:"
+        start = raw[-1] in ".?!:"
     return found
 
 
 def _acronym(word: str) -> bool:
-    """All capitals (or capitals and digits) beyond the first letter: "USA", "Q3", "GPT-4"."""
+    """Two characters or more, every letter a capital: "USA", "Q3", "GPT-4"."""
     return len(word) > 1 and all(c.isupper() for c in word if c.isalpha())

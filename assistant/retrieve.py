@@ -75,7 +75,6 @@ class Retriever:
             ranked = _spread(ranked, c.max_per_source)
         return ranked[:k]
 
-
     def unknown_names(self, question: str) -> list[str]:
         """The names the question uses (names.py) that no indexed document holds; none without a lexical index."""
         return self.lexical.unknown(names(question)) if self.lexical is not None else []
