@@ -133,9 +133,10 @@ class Settings(BaseSettings):
     unknown_names: bool = Field(
         True,
         description="Abstain without asking the model when the question names something no indexed document "
-        "mentions: a capitalized word that does not begin a sentence (acronyms aside), found in no chunk's "
-        "words, title or header. On MultiHop-RAG dev it catches 85 of the 226 null queries and abstains on no "
-        "answerable question of 1,679, nor of seeds-dev or the handbook set (BENCHMARKS.md).",
+        "mentions: a capitalized word that does not begin a sentence (acronyms aside), found neither in the BM25 "
+        "index's words (titles and headers included) nor in the stored text. On MultiHop-RAG dev it catches 84 "
+        "of the 226 null queries and abstains on no answerable question of 1,679, nor of seeds-dev or the "
+        "handbook set (BENCHMARKS.md).",
     )
     min_support: float = Field(
         0.1, ge=0.0, le=1.0,

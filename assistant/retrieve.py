@@ -76,8 +76,22 @@ class Retriever:
         return ranked[:k]
 
     def unknown_names(self, question: str) -> list[str]:
-        """The names the question uses (names.py) that no indexed document holds; none without a lexical index."""
-        return self.lexical.unknown(names(question)) if self.lexical is not None else []
+        """The names the question uses (names.py) that no indexed document holds; none without a lexical index.
+
+        The BM25 vocabulary answers first. A name it does not know is then looked for in the stored
+        text, which settles it where this process's BM25 index lags the store (a Chroma server that
+        another process fills)."""
+        if self.lexical is None:
+            return []
+        return [w for w in self.lexical.unknown(names(question)) if not self.store.mentions(_bare(w))]
+
+
+def _bare(name: str) -> str:
+    """The name without a possessive ending: "Falk's" -> "Falk"."""
+    for ending in ("'s", "\u2019s"):
+        if name.endswith(ending):
+            return name[: -len(ending)]
+    return name
 
 
 def _drop_overlaps(ranked: list[Passage]) -> list[Passage]:

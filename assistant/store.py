@@ -83,6 +83,10 @@ class ChromaStore:
     def count(self) -> int:
         return self._col.count()
 
+    def mentions(self, text: str) -> bool:
+        """Whether some stored chunk's text contains `text` (exactly, case and all)."""
+        return bool(self._col.get(where_document={"$contains": text}, limit=1, include=[])["ids"])
+
     def missing(self, ids: list[str]) -> set[str]:
         """The ids among these that the store does not hold (chunk ids name their content, see chunking.py)."""
         held: set[str] = set()

@@ -38,3 +38,23 @@ def test_the_index_tells_which_names_no_document_mentions(corpus, tmp_path, fake
 def test_an_empty_index_cannot_tell_so_it_names_nothing(tmp_path):
     lexical = LexicalIndex(tmp_path / "lexical", tmp_path / "manifest.sqlite", "empty")
     assert lexical.unknown(["Ingrid"]) == []
+
+
+def test_a_name_the_bm25_index_lags_behind_is_found_in_the_store(corpus, tmp_path, fake_embedder):
+    """Another process filled the (shared) store after this process's BM25 index was built: the
+    store's text settles it, so a name from the new document is not called unknown."""
+    from assistant.retrieve import Retriever
+
+    data = tmp_path / "data"
+    store = ChromaStore(data / "chroma", "names", fake_embedder.id, fake_embedder.dimension)
+    manifest = Manifest(data / "manifest.sqlite", "names")
+    lexical = LexicalIndex(data / "lexical", data / "manifest.sqlite", "names")
+    ingest(corpus, store, manifest, fake_embedder, 60, 10, lexical=lexical)
+    retriever = Retriever(fake_embedder, store, lexical)
+    question = "What did Ingrid Solberg's team bake at Mossgrove Bakery?"
+    assert retriever.unknown_names(question) == ["Ingrid", "Solberg's"]
+    (corpus / "team.md").write_text("# Team\n\nIngrid Solberg now bakes the rye bread.\n")
+    ingest(corpus, store, manifest, fake_embedder, 60, 10)  # the store only, as another process would
+    assert lexical.unknown(["Ingrid"]) == ["Ingrid"]  # this process's BM25 index has not seen it
+    assert retriever.unknown_names(question) == []
+    assert retriever.unknown_names("Did Ingrid meet Harald Ostby?") == ["Ostby"]
