@@ -147,9 +147,7 @@ class App:
 
     def _retriever(self, rerank: bool) -> Retriever:
         s = self.settings
-        config = RetrievalConfig(s.retrieval, s.candidates, s.rrf_k, s.dense_weight, s.lexical_weight, s.dedupe,
-                                 s.max_per_source, s.rerank_candidates)
-        return Retriever(self.embedder, self.store, self.lexical, config, self.reranker if rerank else None)
+        return Retriever(self.embedder, self.store, self.lexical, RetrievalConfig.of(s), self.reranker if rerank else None)
 
     @cached_property
     def service(self) -> AnswerService:

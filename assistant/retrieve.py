@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistant.config import Settings
 from assistant.embed import Embedder
 from assistant.lexical import LexicalIndex
 from assistant.names import names
@@ -25,16 +26,28 @@ from assistant.records import Passage
 from assistant.store import ChromaStore
 
 
+def _default(name: str):
+    return Settings.model_fields[name].default
+
+
 @dataclass(frozen=True)
 class RetrievalConfig:
-    mode: str = "hybrid"  # "hybrid", "dense" or "lexical"
-    candidates: int = 60
-    rrf_k: int = 60
-    dense_weight: float = 1.0
-    lexical_weight: float = 1.0
-    dedupe: bool = True
-    max_per_source: int = 4
-    rerank_candidates: int = 20
+    """The retrieval part of the settings; its defaults are the Settings defaults."""
+
+    mode: str = _default("retrieval")  # "hybrid", "dense" or "lexical"
+    candidates: int = _default("candidates")
+    rrf_k: int = _default("rrf_k")
+    dense_weight: float = _default("dense_weight")
+    lexical_weight: float = _default("lexical_weight")
+    dedupe: bool = _default("dedupe")
+    max_per_source: int = _default("max_per_source")
+    rerank_candidates: int = _default("rerank_candidates")
+
+    @classmethod
+    def of(cls, s: Settings, mode: str | None = None) -> RetrievalConfig:
+        """The retrieval settings of `s` (`mode` in place of s.retrieval when given)."""
+        return cls(mode or s.retrieval, s.candidates, s.rrf_k, s.dense_weight, s.lexical_weight, s.dedupe,
+                   s.max_per_source, s.rerank_candidates)
 
 
 class Retriever:

@@ -386,7 +386,7 @@ def scale(args) -> dict:
             row = {"build_s": round(built, 1), "disk_mb": round(_du(Path(tmp)) / 2**20)}
             for mode in ("dense", "lexical", "hybrid"):
                 retriever = Retriever(_FixedEmbedder(embedder, dict(zip(questions, qvecs))), store, lexical,
-                                      RetrievalConfig(mode=mode, candidates=s.candidates))
+                                      RetrievalConfig.of(s, mode=mode))
                 retriever.search(questions[0], s.top_k)  # first query: loads the BM25 index
                 times = []
                 for q in questions:
