@@ -23,7 +23,9 @@ passages attached, when
   - the model says the documents do not hold the answer (after its second look), or
   - no sentence of the answer (a bare Yes or No aside) has `min_support` of its
     content words in the passage it cites: the model wrote something the
-    passages do not hold.
+    passages do not hold, or
+  - the answer only repeats the question's words (`restated`; citations.adds_nothing):
+    it states nothing the question did not.
 
 A `Filter` limits the documents the passages may come from (files, folders,
 dates); nothing outside it reaches the model.
@@ -41,7 +43,8 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 
 from assistant.budget import MESSAGE_OVERHEAD, fit
-from assistant.citations import best_overlap, best_span, check_sentences, is_abstention, is_bare_verdict, resolve
+from assistant.citations import (adds_nothing, best_overlap, best_span, check_sentences, is_abstention, is_bare_verdict,
+                                 resolve)
 from assistant.config import Settings
 from assistant.errors import FilterError
 from assistant.filters import allowed
@@ -128,6 +131,9 @@ class AnswerService:
         judged = [x.support for x in record.sentences if not is_bare_verdict(x.text)]
         if s.min_support > 0 and not stopped and judged and max(judged) < s.min_support:
             yield from self._abstain(base, used, "unsupported", timings, start, left_out, withheld=record.answer)
+            return
+        if s.restated and not stopped and adds_nothing(record.answer, query):
+            yield from self._abstain(base, used, "restated", timings, start, left_out, withheld=record.answer)
             return
         yield AnswerEvent(kind="answer", answer=record)
 

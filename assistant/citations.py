@@ -74,6 +74,33 @@ SUPPORT_THRESHOLD = 0.5  # share of a sentence's content words found in a passag
 REPOINT_MARGIN = 0.2  # another passage must support a sentence this much better to take its citation
 
 
+_TERM = re.compile(r"[a-z0-9][\w'-]*")  # as _WORD, but n_gpu_layers stays one word
+_CHOICE = re.compile(r"\b(or|which of|who of|which one)\b", re.I)
+
+
+def adds_nothing(answer: str, question: str) -> bool:
+    """Whether the answer only repeats the question's own words: every content word of it (matched on its
+    first six letters, a plural's s dropped) and every number in it are in the question. Such an answer ("The character played
+    by X is related to the character in Y") states nothing the question did not. A Yes/No verdict, and the
+    answer to a choice question ("A or B?", "which of ..."), may take all their words from the question.
+
+        >>> adds_nothing("The tower was built by the city [1].", "Who built the tower?")
+        False
+        >>> adds_nothing("The tower's builders built the tower [1].", "Which builders built the tower?")
+        True
+    """
+    if re.match(r"\s*(yes|no)\b", answer, re.I) or _CHOICE.search(question):
+        return False
+    said = _MARKERS_ONLY.sub(" ", answer)
+
+    def terms(text: str) -> set[str]:
+        found = (w.removesuffix("'s").rstrip("'") for w in _TERM.findall(text.lower()))
+        return {(w[:-1] if len(w) > 3 and w.endswith("s") else w)[:6] for w in found if w not in _STOP and len(w) > 2}
+
+    words, numbers = terms(said), _numbers(said)
+    return bool(words | numbers) and words <= terms(question) and numbers <= _numbers(question)
+
+
 def is_bare_verdict(sentence: str) -> bool:
     """A sentence that is only Yes or No (with markers): nothing in it to look up in a passage."""
     return _WORD.findall(_MARKERS_ONLY.sub(" ", sentence).lower()) in (["yes"], ["no"])

@@ -271,6 +271,8 @@ def _print_sources(answer) -> None:
             print(f"(not supported by the passage it cites: {sentence.text})")
     if answer.unknown_names:
         print(f"(no indexed document mentions {', '.join(answer.unknown_names)})")
+    if answer.abstain_reason == "restated":
+        print(f"(withheld: the model's answer only repeated the question: {answer.withheld})")
     if answer.stopped:
         print("(stopped before the end)")
     if answer.left_out:

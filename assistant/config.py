@@ -145,6 +145,14 @@ class Settings(BaseSettings):
         "the dev calibration sample (9 on seeds-dev, 15 of 33 MultiHop dev questions) and catches 4 of its 9 "
         "invented answers to unanswerable questions (BENCHMARKS.md).",
     )
+    restated: bool = Field(
+        True,
+        description="Abstain when the answer only repeats the question's own words (every content word and number "
+        "of it is in the question; a Yes/No verdict and the answer to a choice question, 'A or B?' or 'which of', "
+        "aside): it states nothing the question did not. Over 473 distinct dev answers of earlier runs "
+        "(MultiHop-RAG dev, seeds-dev, the handbook set) it flags 9 of 24 invented answers to unanswerable "
+        "questions, 20 wrong answers and one the scorer counted right that names nothing (BENCHMARKS.md).",
+    )
     passage_tokens: int = Field(
         0, ge=0, le=4096,
         description="Cut each passage to about this many tokens of the sentences that share the question's words "

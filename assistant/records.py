@@ -156,16 +156,16 @@ class Answer(BaseModel):
         None, description="a follow-up rewritten into a standalone question (what retrieval and the model saw)"
     )
     abstain_reason: str | None = Field(
-        None, description="why the assistant abstained: 'unknown_name', 'weak_evidence', 'model', 'unsupported' "
-        "or None"
+        None, description="why the assistant abstained: 'unknown_name', 'weak_evidence', 'model', 'unsupported', "
+        "'restated' or None"
     )
     unknown_names: list[str] = Field(
         default_factory=list, description="names the question uses that no indexed document mentions "
         "(abstain_reason 'unknown_name')"
     )
     withheld: str | None = Field(
-        None, description="the model's answer that the support check withheld (abstain_reason 'unsupported'): kept "
-        "for review, never given as the answer"
+        None, description="the model's answer that a check withheld (abstain_reason 'unsupported' or 'restated'): "
+        "kept for review, never given as the answer"
     )
     stopped: bool = Field(False, description="the user stopped the generation before the model finished")
     second_look: bool = Field(

@@ -89,6 +89,8 @@ def render_sources(answer: Answer | None, passages=None) -> str:
             notes.append(f"Searched for: {answer.standalone_question}")
         if answer.unknown_names:
             notes.append(f"No indexed document mentions {', '.join(answer.unknown_names)}.")
+        if answer.abstain_reason == "restated":
+            notes.append("The model's answer only repeated the question, so it was withheld.")
         if answer.left_out:
             notes.append(f"{len(answer.left_out)} lower-ranked passage(s) left out: no room in the context window.")
         if answer.stopped:

@@ -105,6 +105,7 @@ def test_citations_carry_the_supporting_span():
 @pytest.mark.parametrize("reply, reason", [
     ("The documents don't say.", "model"),
     ("The tower is painted purple and green [2].", "unsupported"),
+    ("The colour of the tower is the colour of the tower [1].", "restated"),  # says nothing the question did not
 ])
 def test_abstention_reasons(reply, reason):
     svc, _ = service(reply)
@@ -112,8 +113,8 @@ def test_abstention_reasons(reply, reason):
     assert answer.abstained and answer.abstain_reason == reason
     assert answer.answer == "The documents don't say." and answer.citations == []
     assert [p.source for p in answer.passages][0] == "lighthouse.md"  # the closest passages are listed
-    # what the support check withheld is kept for review; the model's own refusal withholds nothing
-    assert answer.withheld == (reply if reason == "unsupported" else None)
+    # what a check withheld is kept for review; the model's own refusal withholds nothing
+    assert answer.withheld == (reply if reason != "model" else None)
 
 
 def test_a_name_no_document_mentions_abstains_without_asking_the_model():
@@ -138,6 +139,14 @@ def test_an_unsupported_answer_is_kept_when_the_switch_is_off():
     svc, _ = service("The tower is painted purple and green [2].", min_support=0)
     answer = svc.ask("What colour is the tower?")
     assert not answer.abstained and answer.sentences[0].supported is False
+
+
+def test_a_restated_question_is_kept_when_the_switch_is_off_and_a_choice_is_no_restatement():
+    reply = "The colour of the tower is the colour of the tower [1]."
+    svc, _ = service(reply, restated=False)
+    assert svc.ask("What colour is the tower?").answer == reply
+    svc, _ = service("The tower is older [1].")  # every word from the question, but it picks one of two
+    assert not svc.ask("Is the tower or the bakery older?").abstained
 
 
 def test_a_bare_yes_is_not_judged_but_one_supported_sentence_is_enough():

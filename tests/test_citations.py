@@ -1,6 +1,8 @@
 """Citation markers are checked in code, not trusted to the model."""
 
-from assistant.citations import best_overlap, is_abstention, resolve
+import pytest
+
+from assistant.citations import adds_nothing, best_overlap, is_abstention, resolve
 
 
 def test_dangling_markers_are_removed_and_counted():
@@ -89,3 +91,18 @@ def test_a_sentence_stating_a_number_no_passage_holds_is_unsupported():
     assert judged("Qwen2.5 answered [1].", ["The Qwen2.5 model answered."])[0][1] > 0  # digits inside a name
     # a figure from another passage than the one cited still counts as found
     assert judged("TSMC's revenue grew in 2024 and shares fell 4 percent [1].", [passage, "Shares fell 4%."])[0][1] > 0
+
+
+@pytest.mark.parametrize("answer, question, expected", [
+    ("The tower was built in 1923 [1].", "When was the tower built?", False),  # adds the year
+    ("The tower was built [1].", "When was the tower built?", True),
+    ("The towers' builders built the tower [1].", "Which builders built the towers?", True),  # plural, possessive
+    ("PyTorch 2.13.0 goes in first [2].", "Which PyTorch version goes in first?", False),  # a number is new
+    ("The setting is `n_gpu_layers` [1].", "Which setting offloads layers to a GPU?", False),  # one word, not n/gpu/layers
+    ("Yes, the tower was built [1].", "Was the tower built?", False),  # a verdict
+    ("The bakery is older [1].", "Is the tower or the bakery older?", False),  # a choice between the question's own
+    ("Google [1].", "Which of Google and Apple was sued?", False),
+    ("[1]", "Who built the tower?", False),  # no words at all: nothing to judge here
+])
+def test_an_answer_that_only_repeats_the_question(answer, question, expected):
+    assert adds_nothing(answer, question) is expected

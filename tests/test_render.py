@@ -7,7 +7,7 @@ import pytest
 
 from assistant.api import conversation, sources_text
 from assistant.records import Answer, Citation, Passage, Sentence, Timings
-from assistant.ui import inert, render_answer, render_document
+from assistant.ui import inert, render_answer, render_document, render_sources
 from assistant.records import Document
 
 
@@ -57,3 +57,11 @@ def test_messages_become_a_question_and_its_conversation():
     assert question == "How tall is it?" and [(t.question, t.answer) for t in turns] == [("Who built it?", "Oda [1].")]
     with pytest.raises(ValueError, match="last message"):
         conversation([{"role": "assistant", "content": "hi"}])
+
+
+def test_the_sources_panel_says_why_an_answer_was_withheld():
+    withheld = _answer("The documents don't say.", abstain_reason="restated", withheld="The tower is the tower [1].")
+    withheld.abstained = True
+    shown = render_sources(withheld)
+    assert "only repeated the question, so it was withheld" in shown and "Closest passages" in shown
+    assert "only repeated" not in render_sources(_answer("Alpha is beta [1]."))

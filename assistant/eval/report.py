@@ -48,8 +48,11 @@ def _failures(results: dict) -> list[dict]:
 
 
 def _answer(row: dict) -> str:
-    """The answer as the failure tables show it: with the model's withheld answer, if the support check withheld one."""
-    return f"{row['answer']} (withheld as unsupported: {row['withheld']})" if row.get("withheld") else row["answer"]
+    """The answer as the failure tables show it: with the model's withheld answer, if a check withheld one."""
+    if not row.get("withheld"):
+        return row["answer"]
+    why = "it only repeats the question" if row.get("abstain_reason") == "restated" else "unsupported"
+    return f"{row['answer']} (withheld as {why}: {row['withheld']})"
 
 
 def _summary(run: dict) -> list[str]:
