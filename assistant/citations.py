@@ -80,9 +80,10 @@ _CHOICE = re.compile(r"\b(or|which of|who of|which one)\b", re.I)
 
 def adds_nothing(answer: str, question: str) -> bool:
     """Whether the answer only repeats the question's own words: every content word of it (matched on its
-    first six letters, a plural's s dropped) and every number in it are in the question. Such an answer ("The character played
-    by X is related to the character in Y") states nothing the question did not. A Yes/No verdict, and the
-    answer to a choice question ("A or B?", "which of ..."), may take all their words from the question.
+    first six letters, a plural's s dropped) and every number in it are in the question. Such an answer
+    ("The character played by X is related to the character in Y") states nothing the question did not.
+    A Yes/No verdict, and the answer to a choice question ("A or B?", "which of ..."), may take all their
+    words from the question.
 
         >>> adds_nothing("The tower was built by the city [1].", "Who built the tower?")
         False
