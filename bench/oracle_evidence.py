@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -44,7 +43,7 @@ def main() -> None:
     right: dict[str, list[bool]] = defaultdict(list)
     with args.out.open("w") as out:
         for q in picked:
-            passages = [_passage(fact, q["sources"], i) for i, fact in enumerate(q["evidence"])]
+            passages = _passages(q["evidence"], q["sources"])
             start = time.perf_counter()
             answer = generator.complete(prompts.messages(q["question"], passages), settings.max_tokens, 0.0, settings.seed).strip()
             ok = scoring.is_correct(answer, is_abstention(answer), q["keywords"], q["answer"], True)
@@ -55,15 +54,19 @@ def main() -> None:
     print(" ".join(f"{t} {sum(v)}/{len(v)}" for t, v in right.items()), f"all {sum(total)}/{len(total)}")
 
 
-def _passage(fact: str, sources: list[str], i: int) -> Passage:
-    """The evidence sentence as a passage of the article that holds it (else the i-th source)."""
-    squashed = re.sub(r"\s+", "", fact)
+def _passages(evidence: list[str], sources: list[str]) -> list[Passage]:
+    """Each evidence sentence as a passage of the article that holds it (whitespace ignored, as the
+    scorer matches evidence), else of the i-th source; each article read once."""
     texts = {s: (MH / "corpus" / s).read_text(encoding="utf-8") for s in sources}
-    source = next((s for s, t in texts.items() if squashed in re.sub(r"\s+", "", t)), sources[min(i, len(sources) - 1)])
-    text = texts[source]
-    title = text.lstrip().split("\n", 1)[0].lstrip("# ").strip()
-    header = header_metadata(text).replace(" · ", "\n")
-    return Passage(source=source, text=f"{title}\n{header}\n{fact}", score=1.0, title=title)
+    held = scoring.relevance(list(texts.items()), sources, evidence)  # per article, the evidence it holds
+    out = []
+    for i, fact in enumerate(evidence):
+        source = next((s for s, found in zip(texts, held) if i in found), sources[min(i, len(sources) - 1)])
+        text = texts[source]
+        title = text.lstrip().split("\n", 1)[0].lstrip("# ").strip()
+        header = header_metadata(text).replace(" · ", "\n")
+        out.append(Passage(source=source, text=f"{title}\n{header}\n{fact}", score=1.0, title=title))
+    return out
 
 
 if __name__ == "__main__":
