@@ -42,9 +42,9 @@ run: install
 test: install
 	$(PY) -m pytest
 
-# Unit tests only: no language model, seconds.
+# Unit tests only: no language model, embedder, browser or servers; seconds. A focused run: pytest -m browser
 test-fast: install
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -m "not (model or embedder or browser or servers)"
 
 # The speed suite: writes bench/results.json and the generated section of BENCHMARKS.md (about 25 min on
 # 2 cores, plus the scale section's 1M-chunk step: 36 min in session 6; reads ../shared/ for the seeds and

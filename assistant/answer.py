@@ -48,7 +48,6 @@ from assistant.citations import (adds_nothing, best_overlap, best_span, check_se
 from assistant.config import Settings
 from assistant.errors import FilterError
 from assistant.filters import allowed
-from assistant.focus import CHARS_PER_TOKEN, focus
 from assistant.generate import Generator
 from assistant.prompts import Prompts
 from assistant.records import Answer, AnswerEvent, Citation, Filter, Passage, Sentence, Timings, Turn
@@ -80,7 +79,7 @@ class AnswerService:
         start = time.perf_counter()
         timings = Timings()
         standalone = None
-        if history and s.rewrite_followups:
+        if history and s.answer.rewrite_followups:
             standalone = self.rewrite(question, history)
             timings.rewrite_s = time.perf_counter() - start
             yield AnswerEvent(kind="rewrite", text=standalone)
@@ -90,13 +89,13 @@ class AnswerService:
         sources = allowed(scope, self.catalog()) if scope is not None else None  # no catalogue read without a filter
         if sources == set():
             raise FilterError(f"no indexed document matches the filter ({_describe(scope)}): widen or remove it")
-        retrieved = self.retriever.search(query, max(s.top_k, s.second_look_k), sources)
+        retrieved = self.retriever.search(query, max(s.retrieval.top_k, s.answer.second_look_k), sources)
         timings.retrieval_s = time.perf_counter() - start - timings.rewrite_s
         base = {"question": question, "standalone_question": standalone, "model": self.generator.name, "filter": scope}
 
-        first = retrieved[: s.top_k]
-        unknown = self.retriever.unknown_names(query) if s.unknown_names else []
-        weak = not retrieved or max(p.score for p in retrieved) < s.min_score
+        first = retrieved[: s.retrieval.top_k]
+        unknown = self.retriever.unknown_names(query) if s.answer.unknown_names else []
+        weak = not retrieved or max(p.score for p in retrieved) < s.answer.min_score
         if unknown or weak:
             yield AnswerEvent(kind="passages", passages=first)
             yield AnswerEvent(kind="token", text=self.prompts.abstain)
@@ -129,10 +128,10 @@ class AnswerService:
         record = self._grounded(raw, used, base, timings)
         record.left_out, record.stopped = left_out, stopped
         judged = [x.support for x in record.sentences if not is_bare_verdict(x.text)]
-        if s.min_support > 0 and not stopped and judged and max(judged) < s.min_support:
+        if s.answer.min_support > 0 and not stopped and judged and max(judged) < s.answer.min_support:
             yield from self._abstain(base, used, "unsupported", timings, start, left_out, withheld=record.answer)
             return
-        if s.restated and not stopped and adds_nothing(record.answer, query):
+        if s.answer.restated and not stopped and adds_nothing(record.answer, query):
             yield from self._abstain(base, used, "restated", timings, start, left_out, withheld=record.answer)
             return
         yield AnswerEvent(kind="answer", answer=record)
@@ -141,7 +140,7 @@ class AnswerService:
         """Stream the model's reply as token events. With `hold`, words are kept back while the reply may
         still be the abstain sentence (a second pass may follow), and shown as soon as it is not."""
         s = self.settings
-        with closing(self.generator.stream(messages, s.max_tokens, s.temperature, s.seed)) as tokens:
+        with closing(self.generator.stream(messages, s.model.max_tokens, s.model.temperature, s.model.seed)) as tokens:
             for piece in tokens:
                 if run.gen_start is None:
                     run.gen_start = time.perf_counter()
@@ -169,7 +168,7 @@ class AnswerService:
 
     def rewrite(self, question: str, history: list[Turn]) -> str:
         """The follow-up as a standalone question (the question itself if the model returns nothing)."""
-        text = self.generator.complete(self.prompts.rewrite_messages(question, history), REWRITE_TOKENS, 0.0, self.settings.seed)
+        text = self.generator.complete(self.prompts.rewrite_messages(question, history), REWRITE_TOKENS, 0.0, self.settings.model.seed)
         for line in text.splitlines():  # the first line that is a question, not a label ("Conversation:")
             line = line.strip().removeprefix("Standalone question:").strip().strip('"')
             if line and not line.endswith(":"):
@@ -177,14 +176,12 @@ class AnswerService:
         return question
 
     def fit(self, query: str, passages: list[Passage]) -> tuple[list[dict[str, str]], list[Passage], list[Passage], int]:
-        """The messages that fit the context window, with the passages used and those left out. The model
-        reads each passage cut to what bears on the question (`passage_tokens`, focus.py)."""
+        """The messages that fit the context window, with the passages used and those left out."""
         count = self.generator.count_tokens
-        budget = self.settings.passage_tokens * CHARS_PER_TOKEN
-        shown = [p.model_copy(update={"text": focus(query, p.text, budget)}) if budget else p for p in passages]
+        shown = passages
         fixed = sum(count(m["content"]) + MESSAGE_OVERHEAD for m in self.prompts.messages(query, [])) + MESSAGE_OVERHEAD
         costs = [count(self.prompts.passage(n, p)) + 2 for n, p in enumerate(shown, 1)]
-        kept, total = fit(costs, fixed, self.generator.context_window - self.settings.max_tokens)
+        kept, total = fit(costs, fixed, self.generator.context_window - self.settings.model.max_tokens)
         used, left_out = passages[:kept], passages[kept:]
         return self.prompts.messages(query, shown[:kept]), used, left_out, total
 

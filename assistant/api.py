@@ -82,7 +82,7 @@ def create_app(workspace: Workspace, routes: bool = True):
     api = FastAPI(title="Document assistant API", docs_url=None, redoc_url=None, openapi_url=None)
     if not routes:
         return api
-    key = workspace.settings.api_key.get_secret_value()
+    key = workspace.settings.server.api_key.get_secret_value()
 
     def authorised(request: Request) -> None:
         if not key:

@@ -37,7 +37,7 @@ from assistant.modelfiles import embedder_path, list_models, resolve_model
 from assistant.remote import RemoteGenerator
 from assistant.prompts import Prompts
 from assistant.lexical import LexicalIndex
-from assistant.retrieve import RetrievalConfig, Retriever
+from assistant.retrieve import Retriever
 from assistant.store import TEXT_ONLY, WITH_CONTEXT, ChromaStore, drop_collection
 
 
@@ -63,27 +63,27 @@ class Engines:
     @cached_property
     def embedder(self) -> SentenceEmbedder:
         s = self.settings
-        folder = embedder_path() if s.embedder == DEFAULT_EMBEDDER else Path(s.embedder).expanduser().resolve()
-        return SentenceEmbedder(s.embedder, folder, batch_size=s.embed_batch_size, threads=s.n_threads,
-                                precision=s.embed_precision)
+        folder = embedder_path() if s.embedding.name == DEFAULT_EMBEDDER else Path(s.embedding.name).expanduser().resolve()
+        return SentenceEmbedder(s.embedding.name, folder, batch_size=s.embedding.batch_size, threads=s.model.n_threads,
+                                precision=s.embedding.precision)
 
     @cached_property
     def reranker(self) -> CrossEncoderReranker | None:
         s = self.settings
-        if not s.reranker:
+        if not s.retrieval.reranker:
             return None
-        folder = Path(s.reranker).expanduser()
-        folder = folder if folder.is_absolute() else s.models_dir / folder
+        folder = Path(s.retrieval.reranker).expanduser()
+        folder = folder if folder.is_absolute() else s.paths.models_dir / folder
         if not (folder / "config.json").is_file():
             raise ConfigError(
-                f"setting 'reranker' = {s.reranker!r}: {folder} is not a model folder (no config.json). Copy a "
+                f"setting 'retrieval.reranker' = {s.retrieval.reranker!r}: {folder} is not a model folder (no config.json). Copy a "
                 "sentence-transformers CrossEncoder folder into models/, or leave the setting empty"
             )
-        return CrossEncoderReranker(folder.resolve(), threads=s.n_threads)
+        return CrossEncoderReranker(folder.resolve(), threads=s.model.n_threads)
 
     def generator(self, model: str | None = None) -> Generator:
         """The generator of this model (the configured one by default), made once and shared."""
-        name = model or self.settings.model
+        name = model or self.settings.model.name
         with self._lock:
             if name not in self._generators:
                 self._generators[name] = self._make(name)
@@ -91,24 +91,24 @@ class Engines:
 
     def _make(self, model: str) -> Generator:
         s = self.settings
-        if s.model_url:
-            return RemoteGenerator(s.model_url, model, s.model_api_key.get_secret_value(), s.n_ctx)
-        name, path = resolve_model(model, s.models_dir)
-        return LlamaGenerator(name, path, s.n_ctx, s.n_threads, s.n_gpu_layers, s.seed)
+        if s.model.url:
+            return RemoteGenerator(s.model.url, model, s.model.api_key.get_secret_value(), s.model.n_ctx)
+        name, path = resolve_model(model, s.paths.models_dir)
+        return LlamaGenerator(name, path, s.model.n_ctx, s.model.n_threads, s.model.n_gpu_layers, s.model.seed)
 
     def model_names(self) -> list[str]:
         """The models a user can choose: the server's, or the usable GGUF files in models_dir."""
         s = self.settings
-        if s.model_url:
+        if s.model.url:
             return [m["id"] for m in self.generator().models()]
-        return [name for name, info, _ in list_models(s.models_dir) if info is not None]
+        return [name for name, info, _ in list_models(s.paths.models_dir) if info is not None]
 
 
 class App:
     def __init__(self, settings: Settings, corpus: Path | None = None, engines: Engines | None = None,
                  collection: str | None = None):
         self.settings = settings
-        self.corpus = (corpus or settings.corpus_dir).expanduser().resolve()
+        self.corpus = (corpus or settings.paths.corpus_dir).expanduser().resolve()
         self.collection = collection or collection_for(settings, self.corpus)
         self.engines = engines or Engines(settings)
         self.last_report: IngestReport | None = None
@@ -129,17 +129,17 @@ class App:
     @cached_property
     def store(self) -> ChromaStore:
         s = self.settings
-        recipe = WITH_CONTEXT if s.embed_titles else TEXT_ONLY
-        return ChromaStore(s.data_dir / "chroma", self.collection, self.embedder.id, self.embedder.dimension, recipe,
-                           url=s.chroma_url)
+        recipe = WITH_CONTEXT if s.ingest.embed_titles else TEXT_ONLY
+        return ChromaStore(s.paths.data_dir / "chroma", self.collection, self.embedder.id, self.embedder.dimension, recipe,
+                           url=s.store.chroma_url)
 
     @cached_property
     def manifest(self) -> Manifest:
-        return Manifest(self.settings.data_dir / "manifest.sqlite", self.collection)
+        return Manifest(self.settings.paths.data_dir / "manifest.sqlite", self.collection)
 
     @cached_property
     def lexical(self) -> LexicalIndex:
-        return LexicalIndex(self.settings.data_dir / "lexical", self.settings.data_dir / "manifest.sqlite", self.collection)
+        return LexicalIndex(self.settings.paths.data_dir / "lexical", self.settings.paths.data_dir / "manifest.sqlite", self.collection)
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -147,25 +147,24 @@ class App:
 
     def _retriever(self, rerank: bool) -> Retriever:
         s = self.settings
-        return Retriever(self.embedder, self.store, self.lexical, RetrievalConfig.of(s), self.reranker if rerank else None)
+        return Retriever(self.embedder, self.store, self.lexical, s.retrieval, self.reranker if rerank else None)
 
     @cached_property
     def service(self) -> AnswerService:
         s = self.settings
-        return AnswerService(self.retriever, self.generator, Prompts(s.prompts_dir, s.guard_passages), s, self.manifest.catalog)
+        return AnswerService(self.retriever, self.generator, Prompts(s.paths.prompts_dir, s.answer.guard_passages), s, self.manifest.catalog)
 
     def service_with(self, model: str | None = None, top_k: int | None = None, temperature: float | None = None,
-                     rerank: bool | None = None, passage_tokens: int | None = None) -> AnswerService:
+                     rerank: bool | None = None) -> AnswerService:
         """An answer service with some settings chosen per request (the chat window's settings panel, the
         benchmarks)."""
-        changes = {k: v for k, v in {"model": model, "top_k": top_k, "temperature": temperature,
-                                     "passage_tokens": passage_tokens}.items() if v is not None}
-        if not changes and rerank is None:
+        changes = {"model__name": model, "retrieval__top_k": top_k, "model__temperature": temperature}
+        if all(v is None for v in changes.values()) and rerank is None:
             return self.service
-        settings = self.settings.model_copy(update=changes)
+        settings = self.settings.updated(**changes)
         retriever = self.retriever if rerank is None or rerank else self._retriever(rerank=False)
-        return AnswerService(retriever, self.engines.generator(settings.model),
-                             Prompts(settings.prompts_dir, settings.guard_passages), settings, self.manifest.catalog)
+        return AnswerService(retriever, self.engines.generator(settings.model.name),
+                             Prompts(settings.paths.prompts_dir, settings.answer.guard_passages), settings, self.manifest.catalog)
 
     def ingest(self, progress: bool = False, rebuild: bool = False) -> IngestReport:
         with self._ingest_lock:
@@ -173,8 +172,8 @@ class App:
                 self._drop()
             s = self.settings
             self.last_report = ingest(
-                self.corpus, self.store, self.manifest, self.embedder, s.chunk_size, s.chunk_overlap, progress,
-                self.lexical, max_bytes=s.max_file_mb * 2**20,
+                self.corpus, self.store, self.manifest, self.embedder, s.ingest.chunk_size, s.ingest.chunk_overlap, progress,
+                self.lexical, max_bytes=s.ingest.max_file_mb * 2**20,
             )
             self._log(self.last_report)
             return self.last_report
@@ -182,7 +181,7 @@ class App:
     @property
     def log_path(self) -> Path:
         """The machine-readable ingest log: one JSON object per ingest, newest last."""
-        return self.settings.data_dir / "logs" / f"ingest-{self.collection}.jsonl"
+        return self.settings.paths.data_dir / "logs" / f"ingest-{self.collection}.jsonl"
 
     def _log(self, report: IngestReport) -> None:
         import json
@@ -227,7 +226,7 @@ class App:
 
     def add_upload(self, name: str, data: bytes) -> tuple[str, IngestReport]:
         """Store an uploaded file under corpus/uploads/ (checked first) and index it."""
-        clean = check_upload(name, len(data), SUPPORTED, self.settings.max_upload_mb)
+        clean = check_upload(name, len(data), SUPPORTED, self.settings.server.max_upload_mb)
         folder = self.corpus / UPLOADS
         folder.mkdir(parents=True, exist_ok=True)
         partial = folder / f".{clean}.part"  # hidden while written: an ingest meanwhile skips it
@@ -247,11 +246,11 @@ class App:
         """Re-ingest whenever the corpus changes, until `stop` (a threading.Event) is set."""
         from assistant.ingest.watch import watch
 
-        watch(self.corpus, self.ingest, self.settings.watch_interval, stop, on_report, on_error)
+        watch(self.corpus, self.ingest, self.settings.ingest.watch_interval, stop, on_report, on_error)
 
     def _drop(self) -> None:
         """Delete this collection and its manifest, whatever embedder built it."""
-        drop_collection(self.settings.data_dir / "chroma", self.collection, self.settings.chroma_url)
+        drop_collection(self.settings.paths.data_dir / "chroma", self.collection, self.settings.store.chroma_url)
         self.manifest.clear()
         self.lexical.clear()
         for part in ("store", "retriever", "service"):  # every cached part that holds the dropped store
@@ -266,10 +265,10 @@ class App:
             "chunks": self.store.count(),
             "embedder": self.embedder.id,
             "dimension": self.embedder.dimension,
-            "model": self.settings.model,
-            "model_url": self.settings.model_url or None,
+            "model": self.settings.model.name,
+            "model_url": self.settings.model.url or None,
             "store": self.store.location,
-            "data_dir": str(self.settings.data_dir),
+            "data_dir": str(self.settings.paths.data_dir),
             "last_ingest": _iso(max((r.ingested_at for r in records.values()), default=None)),
         }
 
@@ -280,7 +279,7 @@ class Workspace:
     def __init__(self, settings: Settings, engines: Engines | None = None):
         self.settings = settings
         self.engines = engines or Engines(settings)
-        self.default = settings.collection
+        self.default = settings.store.collection
         self._apps: dict[str, App] = {}
         self._only: list[str] | None = None  # an ad-hoc folder's workspace holds that folder alone
         self._lock = threading.Lock()

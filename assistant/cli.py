@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--data-dir", type=Path, help="folder of the index (default: data/ in the project, or the settings)")
     common.add_argument("--debug", action="store_true", help="show full tracebacks")
     common.add_argument("--collection", metavar="NAME",
-                        help="a named collection (setting 'collections'; `assistant collections` lists them)")
+                        help="a named collection (setting 'store.collections'; `assistant collections` lists them)")
     scope = argparse.ArgumentParser(add_help=False)
     scope.add_argument("--file", action="append", default=[], metavar="PATTERN",
                        help="only documents whose path matches this glob, e.g. 'reports/*.pdf' (repeatable)")
@@ -124,7 +124,7 @@ def _workspace(args, **overrides):
     from assistant.app import App, Workspace
     from assistant.config import load_settings
 
-    settings = load_settings(data_dir=getattr(args, "data_dir", None), **overrides)
+    settings = load_settings(paths__data_dir=getattr(args, "data_dir", None), **overrides)
     corpus = getattr(args, "corpus", None) or getattr(args, "path", None)
     if corpus and getattr(args, "collection", None):
         from assistant.errors import AssistantError
@@ -157,7 +157,7 @@ def cmd_ingest(args) -> int:
 def _watch(app) -> int:
     import threading
 
-    print(f"watching {app.corpus} every {app.settings.watch_interval:g} s (Ctrl-C to stop)", flush=True)
+    print(f"watching {app.corpus} every {app.settings.ingest.watch_interval:g} s (Ctrl-C to stop)", flush=True)
     stop = threading.Event()
     try:
         app.watch(stop, on_report=lambda r: print(r.summary(), flush=True),
@@ -209,7 +209,7 @@ def cmd_chat(args) -> int:
 def _ready_app(args, quiet: bool = False):
     from assistant.errors import AssistantError
 
-    app = _app(args, model=args.model, top_k=args.top_k)
+    app = _app(args, model__name=args.model, retrieval__top_k=args.top_k)
     if args.corpus:
         report = app.ingest(progress=not quiet and sys.stderr.isatty())
         if report.errors:
@@ -321,27 +321,27 @@ def cmd_models(args) -> int:
     from assistant.config import load_settings
     from assistant.modelfiles import list_models
 
-    settings = load_settings(data_dir=args.data_dir)
-    rows = list_models(settings.models_dir)
+    settings = load_settings(paths__data_dir=args.data_dir)
+    rows = list_models(settings.paths.models_dir)
     if args.json:
         print(json.dumps([
             {"name": n, "file": str(i.path) if i else None, "architecture": i.architecture if i else None,
              "parameters": i.parameters if i else None, "quantization": i.quantization if i else None,
              "size_bytes": i.size_bytes if i else None, "context_length": i.context_length if i else None,
-             "selected": n == settings.model, "note": note}
+             "selected": n == settings.model.name, "note": note}
             for n, i, note in rows
         ], indent=2))
         return 0
     print(f"{'':2}{'name':<28}{'arch':<10}{'params':>8}  {'quant':<8}{'size':>9}  note")
     for name, info, note in rows:
-        mark = "* " if name == settings.model else "  "
+        mark = "* " if name == settings.model.name else "  "
         if info:
             params = info.size_label or f"{info.parameters / 1e9:.2f}B"
             print(f"{mark}{name:<28}{info.architecture:<10}{params:>8}  {info.quantization:<8}"
                   f"{info.size_bytes / 2**20:>7.0f}MB  {note}")
         else:
             print(f"{mark}{name:<28}{'-':<10}{'-':>8}  {'-':<8}{'-':>9}  {note}")
-    print(f"\n* selected (setting 'model'). Add a model: copy a .gguf file into {settings.models_dir}")
+    print(f"\n* selected (setting 'model.name'). Add a model: copy a .gguf file into {settings.paths.models_dir}")
     return 0
 
 
@@ -354,7 +354,7 @@ def cmd_eval(args) -> int:
         from assistant.errors import AssistantError
 
         raise AssistantError(f"no questions selected from {args.questions} (check --split)")
-    app = _app(args, model=args.model)
+    app = _app(args, model__name=args.model)
     if args.corpus:
         ingest_report = app.ingest(progress=sys.stderr.isatty())
         if ingest_report.errors:
@@ -383,7 +383,7 @@ def cmd_eval_compare(args) -> int:
 def cmd_serve(args) -> int:
     from assistant.serve import check_exposure, serve
 
-    workspace = _workspace(args, model=args.model, host=args.host, port=args.port)
+    workspace = _workspace(args, model__name=args.model, server__host=args.host, server__port=args.port)
     check_exposure(workspace.settings)  # before minutes of ingest
     if not args.no_ingest:
         for app in workspace.apps():

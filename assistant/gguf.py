@@ -7,7 +7,7 @@ under a second. Pure Python, no llama.cpp.
 
     >>> info = read_gguf(Path("models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"))
     >>> info.architecture, info.quantization, info.parameters
-    ('qwen2', 'Q4_K_M', 1543714304)
+    ('qwen2', 'Q4_K_M', 1777088000)
 """
 
 from __future__ import annotations

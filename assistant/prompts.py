@@ -7,8 +7,10 @@ the model. Templates use `string.Template` placeholders, so braces in
 document text need no escaping, and a `$` in a passage is never interpreted
 (passages are substituted as values, not as templates).
 
-    >>> Prompts(Path("prompts")).messages("Who?", [passage])[1]["content"][:20]
-    'Passages:\\n\\n[1] (from'
+    >>> from assistant.config import ROOT
+    >>> passage = Passage(source="tower.md", text="Oda Ruskvik built the tower.", score=0.9)
+    >>> Prompts(ROOT / "prompts").messages("Who built it?", [passage])[1]["content"][:30]
+    'Passages:\\n\\n[1] (from tower.md)'
 """
 
 from __future__ import annotations

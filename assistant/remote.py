@@ -184,7 +184,7 @@ class RemoteGenerator:
 
         if isinstance(exc, openai.APIConnectionError):
             return GenerationError(
-                f"cannot reach the model server at {self.url} (setting 'model_url'): {exc}. Start it, or leave "
+                f"cannot reach the model server at {self.url} (setting 'model.url'): {exc}. Start it, or leave "
                 "model_url empty to run the model in this process"
             )
         status = getattr(exc, "status_code", None)

@@ -3,7 +3,8 @@
 - dense: nearest chunks by embedding (Chroma, cosine);
 - lexical: BM25 over stemmed tokens (lexical.py), which finds rare exact terms;
 - hybrid: both candidate lists fused by weighted reciprocal rank,
-  score(c) = sum over lists of weight / (rrf_k + rank);
+  score(c) = sum over lists of weight / (RRF_K + rank), the dense list weighing 1
+  and BM25 `lexical_weight`;
 then chunks that overlap a better-ranked chunk of the same document are
 dropped, a CrossEncoder (when the settings name one) reorders the best
 `rerank_candidates`, and (if max_per_source > 0) a document's extra chunks move behind
@@ -16,9 +17,7 @@ the same in every mode; `rank_score` is the fused score that set the order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from assistant.config import Settings
+from assistant.config import Retrieval
 from assistant.embed import Embedder
 from assistant.lexical import LexicalIndex
 from assistant.names import names
@@ -26,33 +25,12 @@ from assistant.records import Passage
 from assistant.store import ChromaStore
 
 
-def _default(name: str):
-    return Settings.model_fields[name].default
-
-
-@dataclass(frozen=True)
-class RetrievalConfig:
-    """The retrieval part of the settings; its defaults are the Settings defaults."""
-
-    mode: str = _default("retrieval")  # "hybrid", "dense" or "lexical"
-    candidates: int = _default("candidates")
-    rrf_k: int = _default("rrf_k")
-    dense_weight: float = _default("dense_weight")
-    lexical_weight: float = _default("lexical_weight")
-    dedupe: bool = _default("dedupe")
-    max_per_source: int = _default("max_per_source")
-    rerank_candidates: int = _default("rerank_candidates")
-
-    @classmethod
-    def of(cls, s: Settings, mode: str | None = None) -> RetrievalConfig:
-        """The retrieval settings of `s` (`mode` in place of s.retrieval when given)."""
-        return cls(mode or s.retrieval, s.candidates, s.rrf_k, s.dense_weight, s.lexical_weight, s.dedupe,
-                   s.max_per_source, s.rerank_candidates)
+RRF_K = 60  # reciprocal-rank-fusion constant: the usual value; higher flattens rank differences
 
 
 class Retriever:
     def __init__(self, embedder: Embedder, store: ChromaStore, lexical: LexicalIndex | None = None,
-                 config: RetrievalConfig = RetrievalConfig(), reranker=None):
+                 config: Retrieval = Retrieval(), reranker=None):
         self.embedder = embedder
         self.store = store
         self.lexical = lexical
@@ -71,10 +49,10 @@ class Retriever:
         passages = dict(dense)
         passages.update(self.store.get([cid for cid, _ in lexical if cid not in passages], vector))
         fused: dict[str, float] = {}
-        for weight, ranked in ((c.dense_weight, [cid for cid, _ in dense]), (c.lexical_weight, [cid for cid, _ in lexical])):
+        for weight, ranked in ((1.0, [cid for cid, _ in dense]), (c.lexical_weight, [cid for cid, _ in lexical])):
             for rank, cid in enumerate(ranked, 1):
                 if cid in passages:
-                    fused[cid] = fused.get(cid, 0.0) + weight / (c.rrf_k + rank)
+                    fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank)
         order = sorted(fused, key=fused.__getitem__, reverse=True)
         ranked = [passages[cid].model_copy(update={"rank_score": round(fused[cid], 6)}) for cid in order]
         if c.dedupe:

@@ -36,18 +36,18 @@ class Server:
 
 def check_exposure(settings) -> None:
     """Refuse a non-loopback bind without credentials, saying how to set them."""
-    if is_loopback(settings.host):
+    if is_loopback(settings.server.host):
         return
-    if not (settings.username and settings.password.get_secret_value()):
+    if not (settings.server.username and settings.server.password.get_secret_value()):
         raise ConfigError(
-            f"setting 'host' = {settings.host!r}: binding to an address other than loopback needs a login. Set "
-            "ASSISTANT_USERNAME and ASSISTANT_PASSWORD (or username in assistant.toml), or keep host = "
+            f"setting 'server.host' = {settings.server.host!r}: binding to an address other than loopback needs a login. Set "
+            "ASSISTANT_SERVER__USERNAME and ASSISTANT_SERVER__PASSWORD (or username under [server] in assistant.toml), or keep host = "
             "127.0.0.1 and use an SSH tunnel"
         )
-    if settings.api and not settings.api_key.get_secret_value():
+    if settings.server.api and not settings.server.api_key.get_secret_value():
         raise ConfigError(
-            f"setting 'host' = {settings.host!r}: off loopback the API needs a key. Set ASSISTANT_API_KEY, or "
-            "turn the API off with ASSISTANT_API=false"
+            f"setting 'server.host' = {settings.server.host!r}: off loopback the API needs a key. Set ASSISTANT_SERVER__API_KEY, or "
+            "turn the API off with ASSISTANT_SERVER__API=false"
         )
 
 
@@ -61,16 +61,16 @@ def serve(target: App | Workspace, block: bool = True) -> Server | None:
     workspace = target if isinstance(target, Workspace) else Workspace.around(target)
     s = workspace.settings
     check_exposure(s)
-    password = s.password.get_secret_value()
-    auth = login_checker(s.username, password) if s.username and password else None
-    root, _ = mount(create_app(workspace, routes=s.api), workspace, auth)
-    if s.warm_up:
+    password = s.server.password.get_secret_value()
+    auth = login_checker(s.server.username, password) if s.server.username and password else None
+    root, _ = mount(create_app(workspace, routes=s.server.api), workspace, auth)
+    if s.model.warm_up:
         threading.Thread(target=_warm, args=(workspace,), daemon=True, name="warm-up").start()
-    config = uvicorn.Config(root, host=s.host, port=s.port, log_level="warning", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(root, host=s.server.host, port=s.server.port, log_level="warning", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
-    url = f"http://{s.host}:{s.port}"
+    url = f"http://{s.server.host}:{s.server.port}"
     if block:
-        api = f", API: {url}/v1" if s.api else ""
+        api = f", API: {url}/v1" if s.server.api else ""
         print(f"chat window: {url}{api}  (Ctrl-C to stop)", flush=True)
         server.run()
         return None
@@ -79,7 +79,7 @@ def serve(target: App | Workspace, block: bool = True) -> Server | None:
     deadline = time.monotonic() + 60
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise ConfigError(f"the server did not start on {s.host}:{s.port} (is the port in use?)")
+            raise ConfigError(f"the server did not start on {s.server.host}:{s.server.port} (is the port in use?)")
         time.sleep(0.05)
     return Server(server, thread, url)
 

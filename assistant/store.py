@@ -38,7 +38,7 @@ def _client(path: Path, url: str = ""):
                                        ssl=ssl, settings=settings)
         except Exception as exc:  # chromadb raises ValueError, ConnectionError and more: one message
             raise StoreError(
-                f"cannot reach the Chroma server at {url} (setting 'chroma_url'): {exc}. Start one with "
+                f"cannot reach the Chroma server at {url} (setting 'store.chroma_url'): {exc}. Start one with "
                 "`chroma run --path DIR --host 127.0.0.1 --port 8000`, or leave chroma_url empty for the "
                 "embedded store"
             ) from None
@@ -211,7 +211,7 @@ def _check_recipe(meta: dict, collection: str, recipe: int) -> None:
         how = {TEXT_ONLY: "chunk text alone", WITH_CONTEXT: "title and heading path with each chunk"}
         raise EmbedderMismatch(
             f"collection '{collection}' was built embedding the {how.get(built, built)}, but the settings ask for "
-            f"the {how.get(recipe, recipe)} (setting 'embed_titles'): set it back, or rebuild the index with "
+            f"the {how.get(recipe, recipe)} (setting 'ingest.embed_titles'): set it back, or rebuild the index with "
             "`assistant ingest --rebuild`."
         )
 

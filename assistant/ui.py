@@ -200,7 +200,7 @@ def build(workspace: Workspace):
         try:
             service = workspace.app(collection).service_with(
                 model=model or None, top_k=int(top_k), temperature=float(temperature),
-                rerank=bool(rerank) if s.reranker else None)
+                rerank=bool(rerank) if s.retrieval.reranker else None)
             for event in service.stream(message, past, stop=stop):
                 if event.kind == "passages":
                     yield history, render_sources(None, event.passages), "", turns, gr.skip()
@@ -297,17 +297,17 @@ def build(workspace: Workspace):
                 with gr.Accordion("Settings", open=False, elem_id="settings"):
                     model = gr.Dropdown(models, value=_default_model(workspace, models), label="Model", elem_id="model",
                                         allow_custom_value=False)
-                    top_k = gr.Slider(1, 20, value=s.top_k, step=1, label="Passages given to the model (top-k)", elem_id="top-k")
-                    temperature = gr.Slider(0.0, 1.5, value=s.temperature, step=0.1, label="Temperature", elem_id="temperature")
-                    rerank = gr.Checkbox(value=bool(s.reranker), interactive=bool(s.reranker), elem_id="rerank",
-                                         label="Rerank passages" + ("" if s.reranker else " (no reranker: set `reranker` in the settings)"))
+                    top_k = gr.Slider(1, 20, value=s.retrieval.top_k, step=1, label="Passages given to the model (top-k)", elem_id="top-k")
+                    temperature = gr.Slider(0.0, 1.5, value=s.model.temperature, step=0.1, label="Temperature", elem_id="temperature")
+                    rerank = gr.Checkbox(value=bool(s.retrieval.reranker), interactive=bool(s.retrieval.reranker), elem_id="rerank",
+                                         label="Rerank passages" + ("" if s.retrieval.reranker else " (no reranker: set retrieval.reranker in the settings)"))
             with gr.Column(scale=2):
                 sources = gr.HTML(_EMPTY_SOURCES, elem_id="sources")
                 document = gr.HTML("", elem_id="document-view")
                 opener = gr.Textbox(visible="hidden", elem_id="open-request")
         with gr.Tab("Documents", elem_id="documents-tab"):
             accepted = ", ".join(sorted(SUPPORTED))
-            gr.Markdown(f"Upload {accepted} files (at most {s.max_upload_mb} MB each): they are indexed "
+            gr.Markdown(f"Upload {accepted} files (at most {s.server.max_upload_mb} MB each): they are indexed "
                         "at once and become answerable. Uploads go to the `uploads` folder of the collection's corpus.")
             uploader = gr.File(label="Upload documents", file_count="multiple", file_types=sorted(SUPPORTED),
                                elem_id="upload")
@@ -338,13 +338,13 @@ def build(workspace: Workspace):
 
 def _model_choices(workspace: Workspace) -> list[str]:
     try:
-        return workspace.engines.model_names() or [workspace.settings.model]
+        return workspace.engines.model_names() or [workspace.settings.model.name]
     except AssistantError:  # a model server that is down: the configured name, and the error at the first answer
-        return [workspace.settings.model]
+        return [workspace.settings.model.name]
 
 
 def _default_model(workspace: Workspace, models: list[str]) -> str:
-    wanted = workspace.settings.model
+    wanted = workspace.settings.model.name
     return wanted if wanted in models else models[0]
 
 
@@ -362,5 +362,5 @@ def mount(server, workspace: Workspace, auth=None):
     demo.queue(default_concurrency_limit=1)
     return gr.mount_gradio_app(
         server, demo, path="", theme=theme, css=_CSS, js=_JS, footer_links=[], auth=auth,
-        auth_message="Log in to the document assistant" if auth else None, max_file_size=f"{s.max_upload_mb}mb",
+        auth_message="Log in to the document assistant" if auth else None, max_file_size=f"{s.server.max_upload_mb}mb",
     ), demo

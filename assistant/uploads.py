@@ -33,7 +33,7 @@ def check_upload(name: str, size: int, allowed: set[str], limit_mb: int) -> str:
     if suffix not in allowed:
         raise UploadError(f"{clean}: type '{suffix or 'none'}' is not accepted (accepted: {', '.join(sorted(allowed))})")
     if size > limit_mb * 2**20:
-        raise UploadError(f"{clean}: {size / 2**20:.1f} MB is over the upload limit of {limit_mb} MB (setting max_upload_mb)")
+        raise UploadError(f"{clean}: {size / 2**20:.1f} MB is over the upload limit of {limit_mb} MB (setting server.max_upload_mb)")
     if size == 0:
         raise UploadError(f"{clean}: the file is empty")
     return clean

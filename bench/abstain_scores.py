@@ -29,20 +29,20 @@ def main() -> None:
     p.add_argument("--split", default="dev", help="dev (default), test, or 'any' for sets without splits")
     p.add_argument("--out", type=Path, help="also write one JSON line per question here")
     args = p.parse_args()
-    settings = load_settings(data_dir=args.data_dir)
+    settings = load_settings(paths__data_dir=args.data_dir)
     app = App(settings, args.corpus.resolve())
     app.ingest()
     rows = []
     split = None if args.split == "any" else args.split
     for q in select(load_questions(args.questions), split, None, None, 0):
-        passages = app.retriever.search(q.question, settings.top_k)
+        passages = app.retriever.search(q.question, settings.retrieval.top_k)
         rows.append({"id": q.id, "type": q.type, "answerable": q.answerable,
                      "top": max((x.score for x in passages), default=0.0)})
     if args.out:
         args.out.write_text("".join(json.dumps(r) + "\n" for r in rows))
     answerable = [r["top"] for r in rows if r["answerable"]]
     null = [r["top"] for r in rows if not r["answerable"]]
-    print(f"{len(answerable)} answerable, {len(null)} unanswerable ({args.split}); current min_score {settings.min_score}")
+    print(f"{len(answerable)} answerable, {len(null)} unanswerable ({args.split}); current min_score {settings.answer.min_score}")
     print("threshold  answerable lost  unanswerable caught")
     for t in (0.30, 0.32, 0.34, 0.36, 0.38, 0.40, 0.42, 0.45, 0.47, 0.50):
         lost = sum(a < t for a in answerable)

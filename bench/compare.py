@@ -46,7 +46,7 @@ def ours(corpus: Path, questions: list[dict], root: Path) -> dict:
     from assistant.config import load_settings
 
     start = time.perf_counter()
-    app = App(load_settings(data_dir=root / "data"), corpus)
+    app = App(load_settings(paths__data_dir=root / "data"), corpus)
     report = app.ingest()
     ingest_s = time.perf_counter() - start
     app.service.retriever.search(questions[0]["question"], 10)  # warm

@@ -84,7 +84,7 @@ def build(root: Path, cases, **settings):
     corpus.mkdir(parents=True, exist_ok=True)
     for name, text, *_ in cases:
         (corpus / name).write_text(text)
-    app = App(load_settings(data_dir=root / "data", **settings), corpus)
+    app = App(load_settings(paths__data_dir=root / "data", **settings), corpus)
     app.ingest()
     return app
 

@@ -42,7 +42,7 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=24)
     ap.add_argument("--model", type=Path, default=ROOT / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
     args = ap.parse_args()
-    app = App(load_settings(data_dir=args.data_dir), (MH / "corpus").resolve())
+    app = App(load_settings(paths__data_dir=args.data_dir), (MH / "corpus").resolve())
     questions = [q for q in select(load_questions(MH / "questions.jsonl"), split="dev") if q.answerable]
     random.Random(3).shuffle(questions)
     questions = questions[: args.n]

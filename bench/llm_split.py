@@ -39,7 +39,7 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=60)
     ap.add_argument("--whole-weight", type=float, default=1.0, help="the whole question's weight in the fusion")
     args = ap.parse_args()
-    app = App(load_settings(data_dir=args.data_dir), (MH / "corpus").resolve())
+    app = App(load_settings(paths__data_dir=args.data_dir), (MH / "corpus").resolve())
     retriever, generator = app.service.retriever, app.service.generator
     questions = [q for q in select(load_questions(MH / "questions.jsonl"), split="dev") if q.answerable]
     random.Random(3).shuffle(questions)

@@ -171,8 +171,8 @@ def run(conversations: int, model: str, max_tokens: int, root: Path, via: str = 
 
     corpus = root / "teams"
     write_corpus(corpus, conversations)
-    settings = load_settings(corpus_dir=corpus, data_dir=root / "data", port=free_port(), model=model,
-                             max_tokens=max_tokens)
+    settings = load_settings(paths__corpus_dir=corpus, paths__data_dir=root / "data", server__port=free_port(), model__name=model,
+                             model__max_tokens=max_tokens)
     workspace = Workspace(settings)
     workspace.app().ingest()
     server = serve(workspace, block=False)
@@ -188,7 +188,7 @@ def run(conversations: int, model: str, max_tokens: int, root: Path, via: str = 
             import openai
 
             client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="none", max_retries=0, timeout=900)
-            threads = [threading.Thread(target=conversation, args=(client, settings.collection, i, results, lock))
+            threads = [threading.Thread(target=conversation, args=(client, settings.store.collection, i, results, lock))
                        for i in range(conversations)]
         for t in threads:
             t.start()

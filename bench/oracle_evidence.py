@@ -45,7 +45,7 @@ def main() -> None:
         for q in picked:
             passages = _passages(q["evidence"], q["sources"])
             start = time.perf_counter()
-            answer = generator.complete(prompts.messages(q["question"], passages), settings.max_tokens, 0.0, settings.seed).strip()
+            answer = generator.complete(prompts.messages(q["question"], passages), settings.model.max_tokens, 0.0, settings.model.seed).strip()
             ok = scoring.is_correct(answer, is_abstention(answer), q["keywords"], q["answer"], True)
             right[q["type"]].append(ok)
             out.write(json.dumps({"id": q["id"], "type": q["type"], "reference": q["answer"], "answer": answer,

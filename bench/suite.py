@@ -145,7 +145,7 @@ def _model_path() -> Path:
     from assistant.modelfiles import resolve_model
 
     s = load_settings()
-    return resolve_model(s.model, s.models_dir)[1]
+    return resolve_model(s.model.name, s.paths.models_dir)[1]
 
 
 # --- the answer service against bare llama-cpp-python -------------------------------------------
@@ -154,7 +154,7 @@ def _seeds_app(shared: Path, root: Path, **settings):
     from assistant.app import App
     from assistant.config import load_settings
 
-    app = App(load_settings(data_dir=root / "data", **settings), shared / "seeds")
+    app = App(load_settings(paths__data_dir=root / "data", **settings), shared / "seeds")
     app.ingest()
     return app
 
@@ -181,10 +181,10 @@ def generation(args) -> dict:
         app = _seeds_app(args.shared, Path(tmp))
         service, s = app.service, app.settings
         gen = app.generator
-        retrieved = service.retriever.search(QUESTION, s.top_k)
+        retrieved = service.retriever.search(QUESTION, s.retrieval.top_k)
         messages, used, _, prompt_tokens = service.fit(QUESTION, retrieved)  # the service's own prompt
-        bare = Llama(model_path=str(gen.path), n_ctx=s.n_ctx, n_threads=s.n_threads, n_threads_batch=s.n_threads,
-                     n_gpu_layers=s.n_gpu_layers, seed=s.seed, verbose=False)
+        bare = Llama(model_path=str(gen.path), n_ctx=s.model.n_ctx, n_threads=s.model.n_threads, n_threads_batch=s.model.n_threads,
+                     n_gpu_layers=s.model.n_gpu_layers, seed=s.model.seed, verbose=False)
         gen.load()
         rows = {"service": [], "bare": []}
         for i in range(args.repeats):
@@ -194,8 +194,8 @@ def generation(args) -> dict:
                     first, rate, n, _ = _first_token(service.stream(QUESTION))
                 else:
                     bare.reset()
-                    stream = bare.create_chat_completion(messages=messages, stream=True, max_tokens=s.max_tokens,
-                                                         temperature=s.temperature, seed=s.seed)
+                    stream = bare.create_chat_completion(messages=messages, stream=True, max_tokens=s.model.max_tokens,
+                                                         temperature=s.model.temperature, seed=s.model.seed)
                     pieces = (part["choices"][0]["delta"].get("content") or "" for part in stream)
                     first, rate, n, _ = _first_token(pieces)
                 rows[who].append({"first_token_s": first, "tokens_s": rate, "tokens": n})
@@ -228,7 +228,7 @@ def reuse(args) -> dict:
         app = _seeds_app(args.shared, Path(tmp))
         gen = app.generator
         gen.load()
-        for label, top_k in ((f"the default (top_k = {app.settings.top_k})", None), (f"top_k = {MORE_PASSAGES}", MORE_PASSAGES)):
+        for label, top_k in ((f"the default (top_k = {app.settings.retrieval.top_k})", None), (f"top_k = {MORE_PASSAGES}", MORE_PASSAGES)):
             service = app.service_with(top_k=top_k)
             rows = []
             for i in range(args.repeats):
@@ -301,7 +301,7 @@ def embedder(args) -> dict:
     s = load_settings()
     files = sorted((args.shared / "bench" / "multihop" / "corpus").iterdir())[:80]
     texts = [text for _, text in _word_chunks(files)][:512]
-    models = {p: SentenceEmbedder(s.embedder, embedder_path(), s.embed_batch_size, s.n_threads, precision=p)
+    models = {p: SentenceEmbedder(s.embedding.name, embedder_path(), s.embedding.batch_size, s.model.n_threads, precision=p)
               for p in ("float32", "bfloat16")}
     for m in models.values():
         m.embed(texts[:8])  # load
@@ -344,7 +344,7 @@ def scale(args) -> dict:
     from assistant.config import load_settings
     from assistant.lexical import LexicalIndex
     from assistant.records import Chunk
-    from assistant.retrieve import RetrievalConfig, Retriever
+    from assistant.retrieve import Retriever
     from assistant.store import ChromaStore, _metadata  # the store's own metadata, without its per-source upsert
     from bench.load import percentile, rss_mb
 
@@ -386,17 +386,17 @@ def scale(args) -> dict:
             row = {"build_s": round(built, 1), "disk_mb": round(_du(Path(tmp)) / 2**20)}
             for mode in ("dense", "lexical", "hybrid"):
                 retriever = Retriever(_FixedEmbedder(embedder, dict(zip(questions, qvecs))), store, lexical,
-                                      RetrievalConfig.of(s, mode=mode))
-                retriever.search(questions[0], s.top_k)  # first query: loads the BM25 index
+                                      s.retrieval.model_copy(update={"mode": mode}))
+                retriever.search(questions[0], s.retrieval.top_k)  # first query: loads the BM25 index
                 times = []
                 for q in questions:
                     t = time.perf_counter()
-                    retriever.search(q, s.top_k)
+                    retriever.search(q, s.retrieval.top_k)
                     times.append(time.perf_counter() - t)
                 row[mode] = {"p50_ms": round(1000 * percentile(times, 0.5), 1),
                              "p95_ms": round(1000 * percentile(times, 0.95), 1)}
             row["rss_added_mb"] = round(rss_mb() - rss0)
-            row["date"], row["load"], row["candidates"] = dt.date.today().isoformat(), loadavg(), s.candidates
+            row["date"], row["load"], row["candidates"] = dt.date.today().isoformat(), loadavg(), s.retrieval.candidates
             out[str(n)] = row
             print(n, row, flush=True)
             del store, lexical

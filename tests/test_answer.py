@@ -14,6 +14,7 @@ from assistant.config import ROOT, load_settings
 from assistant.errors import ContextError
 from assistant.prompts import Prompts
 from assistant.records import Passage, Turn
+from tests.support.fakes import ScriptedGenerator, FixedRetriever
 
 PASSAGES = [
     Passage(source="lighthouse.md", text="The tower was built in 1923. It is 31 metres tall.", score=0.8, heading="History"),
@@ -22,49 +23,9 @@ PASSAGES = [
 ]
 
 
-class ScriptedGenerator:
-    """Replies from a script, one per call; one token per word; counts tokens as words."""
-
-    name = "scripted"
-
-    def __init__(self, *replies: str, context_window: int = 4096):
-        self.replies = list(replies)
-        self.context_window = context_window
-        self.calls: list[list[dict]] = []
-        self.closed = False
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def stream(self, messages, max_tokens, temperature, seed):
-        self.calls.append(messages)
-        try:
-            for word in self.replies.pop(0).split(" "):
-                yield word + " "
-        finally:
-            self.closed = True
-
-    def complete(self, messages, max_tokens, temperature, seed):
-        return "".join(self.stream(messages, max_tokens, temperature, seed))
-
-
-class FixedRetriever:
-    def __init__(self, passages, unknown=()):
-        self.passages = passages
-        self.unknown = list(unknown)  # the names no document mentions
-        self.queries: list[str] = []
-
-    def unknown_names(self, question):
-        return [name for name in self.unknown if name in question]
-
-    def search(self, question, k, sources=None):
-        self.queries.append(question)
-        return [p for p in self.passages if sources is None or p.source in sources][:k]
-
-
 def service(*replies, passages=PASSAGES, context_window=4096, unknown=(), **settings):
     gen = ScriptedGenerator(*replies, context_window=context_window)
-    s = load_settings(**{"top_k": 3, "max_tokens": 100, **settings})
+    s = load_settings(**{"retrieval__top_k": 3, "model__max_tokens": 100, **settings})
     return AnswerService(FixedRetriever(passages, unknown), gen, Prompts(ROOT / "prompts"), s), gen
 
 
@@ -124,26 +85,26 @@ def test_a_name_no_document_mentions_abstains_without_asking_the_model():
     assert answer.unknown_names == ["Ingrid"] and answer.answer == "The documents don't say."
     assert [p.source for p in answer.passages][0] == "lighthouse.md"  # the closest passages are listed
     # switched off, the model is asked
-    svc, gen = service("The tower is 31 metres tall [1].", unknown=["Ingrid"], unknown_names=False)
+    svc, gen = service("The tower is 31 metres tall [1].", unknown=["Ingrid"], answer__unknown_names=False)
     answer = svc.ask("How tall did Ingrid say the tower is?")
     assert not answer.abstained and answer.unknown_names == [] and len(gen.calls) == 1
 
 
 def test_weak_evidence_abstains_without_asking_the_model():
-    svc, gen = service("never used", min_score=0.9)
+    svc, gen = service("never used", answer__min_score=0.9)
     answer = svc.ask("What colour is the tower?")
     assert answer.abstain_reason == "weak_evidence" and gen.calls == []
 
 
 def test_an_unsupported_answer_is_kept_when_the_switch_is_off():
-    svc, _ = service("The tower is painted purple and green [2].", min_support=0)
+    svc, _ = service("The tower is painted purple and green [2].", answer__min_support=0)
     answer = svc.ask("What colour is the tower?")
     assert not answer.abstained and answer.sentences[0].supported is False
 
 
 def test_a_restated_question_is_kept_when_the_switch_is_off_and_a_choice_is_no_restatement():
     reply = "The colour of the tower is the colour of the tower [1]."
-    svc, _ = service(reply, restated=False)
+    svc, _ = service(reply, answer__restated=False)
     assert svc.ask("What colour is the tower?").answer == reply
     svc, _ = service("The tower is older [1].")  # every word from the question, but it picks one of two
     assert not svc.ask("Is the tower or the bakery older?").abstained
@@ -180,7 +141,7 @@ def test_a_rewrite_that_starts_with_a_label_line_takes_the_question_after_it():
 def test_no_rewrite_without_history_or_when_switched_off():
     svc, gen = service("The tower was built in 1923 [1].")
     assert svc.ask("When was the tower built?").standalone_question is None
-    svc, gen = service("The tower was built in 1923 [1].", rewrite_followups=False)
+    svc, gen = service("The tower was built in 1923 [1].", answer__rewrite_followups=False)
     answer = svc.ask("And when?", [Turn(question="q", answer="a")])
     assert answer.standalone_question is None and len(gen.calls) == 1
 
@@ -203,7 +164,7 @@ def test_stop_ends_the_generation_and_releases_the_model():
 def test_a_refusal_from_the_first_passages_gets_a_second_look_with_more():
     """top_k 1 first; the model says the documents don't say; asked again with 3 passages, whose prompt begins
     like the first (so a real model finds it cached); the refusal is never shown, the answer streams."""
-    svc, gen = service("The documents don't say.", "The bakery is known for cardamom knots [2].", top_k=1, second_look_k=3)
+    svc, gen = service("The documents don't say.", "The bakery is known for cardamom knots [2].", retrieval__top_k=1, answer__second_look_k=3)
     events = list(svc.stream("What is the bakery known for?"))
     answer = events[-1].answer
     assert [e.kind for e in events if e.kind != "token"] == ["passages", "passages", "answer"]
@@ -218,7 +179,7 @@ def test_a_refusal_from_the_first_passages_gets_a_second_look_with_more():
 
 
 def test_an_answer_from_the_first_passages_is_streamed_at_once_and_asked_once():
-    svc, gen = service("The tower is 31 metres tall [1].", top_k=1, second_look_k=3)
+    svc, gen = service("The tower is 31 metres tall [1].", retrieval__top_k=1, answer__second_look_k=3)
     events = list(svc.stream("How tall is the tower?"))
     tokens = [e.text for e in events if e.kind == "token"]
     # "The" is held (the refusal begins so), then shown with the word that rules the refusal out; then word by word
@@ -227,10 +188,10 @@ def test_an_answer_from_the_first_passages_is_streamed_at_once_and_asked_once():
 
 
 def test_a_second_refusal_abstains_and_shows_the_sentence_once():
-    svc, gen = service("The documents don't say.", "The documents don't say.", top_k=1, second_look_k=3)
+    svc, gen = service("The documents don't say.", "The documents don't say.", retrieval__top_k=1, answer__second_look_k=3)
     events = list(svc.stream("Who founded the orchard society?"))
     answer = events[-1].answer
     assert answer.abstained and answer.abstain_reason == "model" and answer.second_look
     assert "".join(e.text for e in events if e.kind == "token").count("documents don't say") == 1
-    svc, gen = service("The documents don't say.", top_k=1, second_look_k=0)  # off: one pass
+    svc, gen = service("The documents don't say.", retrieval__top_k=1, answer__second_look_k=0)  # off: one pass
     assert svc.ask("Who founded the orchard society?").abstained and len(gen.calls) == 1

@@ -10,9 +10,10 @@ import pytest
 from assistant.app import Workspace
 from assistant.config import load_settings
 from assistant.errors import ConfigError
-from tests.conftest import copy_test_corpus, free_port
+from tests.support.corpus import copy_test_corpus
+from tests.support.servers import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.model, pytest.mark.servers]
 QUESTION = "Who designed the present Karsk Point lighthouse tower?"
 
 
@@ -27,8 +28,8 @@ def served(tmp_path_factory):
     (recipes / "bread.md").write_text("# Rye bread\n\nThe rye loaf of the Vellholm bakery rests for 14 hours "
                                       "before it is baked at 230 degrees.\n")
     port = free_port()
-    settings = load_settings(data_dir=root / "data", corpus_dir=corpus, port=port, api_key="test-key-1",
-                             collections={"recipes": recipes})
+    settings = load_settings(paths__data_dir=root / "data", paths__corpus_dir=corpus, server__port=port, server__api_key="test-key-1",
+                             store__collections={"recipes": recipes})
     workspace = Workspace(settings)
     for app in workspace.apps():
         app.ingest()
@@ -111,5 +112,5 @@ def test_off_loopback_the_api_needs_a_key(tmp_path):
     login = {"data_dir": tmp_path, "host": "0.0.0.0", "username": "ops", "password": "s3cret-pass"}
     with pytest.raises(ConfigError, match="ASSISTANT_API_KEY"):
         check_exposure(load_settings(**login))
-    check_exposure(load_settings(**login, api_key="k"))  # with a key: allowed
-    check_exposure(load_settings(**login, api=False))  # or with the API off
+    check_exposure(load_settings(**login, server__api_key="k"))  # with a key: allowed
+    check_exposure(load_settings(**login, server__api=False))  # or with the API off

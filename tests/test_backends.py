@@ -10,10 +10,11 @@ from assistant.config import load_settings
 from assistant.errors import EmbedderMismatch, FilterError, GenerationError, StoreError
 from assistant.modelfiles import resolve_model
 from assistant.records import Filter
-from tests.conftest import copy_test_corpus, free_port
-from tests.servers import chroma_server, model_server
+from tests.support.corpus import copy_test_corpus
+from tests.support.servers import free_port
+from tests.support.servers import chroma_server, model_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.model, pytest.mark.servers]
 QUESTION = "Who designed the present Karsk Point lighthouse tower?"
 
 
@@ -27,7 +28,7 @@ def chroma(tmp_path_factory):
 @pytest.fixture(scope="module")
 def model_url(tmp_path_factory):
     settings = load_settings()
-    _, path = resolve_model(settings.model, settings.models_dir)  # the default model
+    _, path = resolve_model(settings.model.name, settings.paths.models_dir)  # the default model
     with model_server(path, tmp_path_factory.mktemp("model-server")) as url:
         yield url
 
@@ -37,7 +38,7 @@ def server_store(chroma, tmp_path_factory):
     """The test corpus ingested into the Chroma server."""
     root = tmp_path_factory.mktemp("server-store")
     corpus = copy_test_corpus(root)
-    app = App(load_settings(data_dir=root / "data", chroma_url=chroma), corpus)
+    app = App(load_settings(paths__data_dir=root / "data", store__chroma_url=chroma), corpus)
     report = app.ingest()
     return app, report
 
@@ -45,7 +46,7 @@ def server_store(chroma, tmp_path_factory):
 def test_ingest_into_a_chroma_server_is_incremental(server_store):
     app, report = server_store
     assert sorted(report.added) == ["bakery.txt", "lighthouse.md", "notes/orchard.md"] and not report.errors
-    assert app.store.location == app.settings.chroma_url and app.store.count() == report.chunks_written >= 3
+    assert app.store.location == app.settings.store.chroma_url and app.store.count() == report.chunks_written >= 3
     again = App(app.settings, app.corpus).ingest()
     assert again.unchanged == 3 and again.chunks_written == 0
     (app.corpus / "bakery.txt").unlink()
@@ -66,7 +67,7 @@ def test_retrieval_and_filters_on_a_chroma_server(server_store):
 def test_a_second_process_with_its_own_data_dir_reuses_the_servers_chunks(server_store, tmp_path):
     """The lexical index follows the store, and chunks already on the server are not embedded again."""
     app, _ = server_store
-    other = App(load_settings(data_dir=tmp_path / "data", chroma_url=app.settings.chroma_url), app.corpus)
+    other = App(load_settings(paths__data_dir=tmp_path / "data", store__chroma_url=app.settings.store.chroma_url), app.corpus)
     report = other.ingest()
     assert report.chunks_written == 0 and report.chunks_reused == other.store.count() > 0
     assert other.lexical.count() == other.store.count()
@@ -82,14 +83,14 @@ def test_the_embedder_check_holds_on_a_chroma_server(server_store, tmp_path):
 
 
 def test_an_unreachable_chroma_server_is_a_clear_error(tmp_path):
-    app = App(load_settings(data_dir=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}"))
+    app = App(load_settings(paths__data_dir=tmp_path, store__chroma_url=f"http://127.0.0.1:{free_port()}"))
     with pytest.raises(StoreError, match="chroma run"):
         app.store
 
 
 def test_answers_through_a_model_server(model_url, tmp_path):
     corpus = copy_test_corpus(tmp_path)
-    app = App(load_settings(data_dir=tmp_path / "data", model_url=model_url), corpus)
+    app = App(load_settings(paths__data_dir=tmp_path / "data", model__url=model_url), corpus)
     app.ingest()
     answer = app.service.ask(QUESTION)
     assert "Ruskvik" in answer.answer and not answer.abstained
@@ -106,7 +107,7 @@ def test_a_follow_up_through_a_model_server(model_url, tmp_path):
     from assistant.records import Turn
 
     corpus = copy_test_corpus(tmp_path)
-    app = App(load_settings(data_dir=tmp_path / "data", model_url=model_url), corpus)
+    app = App(load_settings(paths__data_dir=tmp_path / "data", model__url=model_url), corpus)
     app.ingest()
     history = [Turn(question="Who designed the Karsk Point lighthouse tower?", answer="Oda Ruskvik designed it [1].")]
     answer = app.service.ask("How tall is it?", history)
@@ -115,8 +116,8 @@ def test_a_follow_up_through_a_model_server(model_url, tmp_path):
 
 def test_both_servers(chroma, model_url, tmp_path):
     corpus = copy_test_corpus(tmp_path)
-    app = App(load_settings(data_dir=tmp_path / "data", chroma_url=chroma, model_url=model_url,
-                            collection="both-servers"), corpus)
+    app = App(load_settings(paths__data_dir=tmp_path / "data", store__chroma_url=chroma, model__url=model_url,
+                            store__collection="both-servers"), corpus)
     app.ingest()
     answer = app.service.ask(QUESTION)
     assert "Ruskvik" in answer.answer and [c.source for c in answer.citations] == ["lighthouse.md"]
@@ -124,7 +125,7 @@ def test_both_servers(chroma, model_url, tmp_path):
 
 def test_an_unreachable_model_server_is_a_clear_error(tmp_path):
     corpus = copy_test_corpus(tmp_path)
-    app = App(load_settings(data_dir=tmp_path / "data", model_url=f"http://127.0.0.1:{free_port()}/v1"), corpus)
+    app = App(load_settings(paths__data_dir=tmp_path / "data", model__url=f"http://127.0.0.1:{free_port()}/v1"), corpus)
     app.ingest()
     with pytest.raises(GenerationError, match="cannot reach the model server"):
         app.service.ask(QUESTION)

@@ -2,7 +2,7 @@
 
 from assistant.ingest.chunking import chunk_document
 from assistant.records import Document
-from tests.conftest import WordCounter
+from tests.support.fakes import WordCounter
 
 
 def doc(text: str, source: str = "a.md") -> Document:

@@ -13,7 +13,7 @@ from assistant.errors import ConfigError
 
 
 def test_each_collection_has_its_folder_and_the_default_comes_first(tmp_path):
-    s = load_settings(data_dir=tmp_path, collections={"legal": tmp_path / "legal", "hr-docs": tmp_path / "hr"})
+    s = load_settings(paths__data_dir=tmp_path, store__collections={"legal": tmp_path / "legal", "hr-docs": tmp_path / "hr"})
     workspace = Workspace(s)
     assert workspace.names() == ["corpus", "legal", "hr-docs"]
     legal = workspace.app("legal")
@@ -22,7 +22,7 @@ def test_each_collection_has_its_folder_and_the_default_comes_first(tmp_path):
 
 
 def test_an_unknown_collection_names_the_known_ones(tmp_path):
-    workspace = Workspace(load_settings(data_dir=tmp_path, collections={"legal": tmp_path}))
+    workspace = Workspace(load_settings(paths__data_dir=tmp_path, store__collections={"legal": tmp_path}))
     with pytest.raises(ConfigError, match="corpus, legal.*\\[collections\\]"):
         workspace.app("finance")
 
@@ -33,13 +33,13 @@ def test_an_unknown_collection_names_the_known_ones(tmp_path):
 ])
 def test_bad_collections_are_refused_with_the_reason(tmp_path, bad, why):
     with pytest.raises(ConfigError, match=why):
-        load_settings(data_dir=tmp_path, collections=bad)
+        load_settings(paths__data_dir=tmp_path, store__collections=bad)
 
 
 def test_the_cli_lists_and_chooses_collections(tmp_path, monkeypatch, capsys):
     (tmp_path / "legal").mkdir()
     (tmp_path / "legal" / "rules.md").write_text("# Rules\n\nNo dogs on the pier.\n")
-    monkeypatch.setenv("ASSISTANT_COLLECTIONS", json.dumps({"legal": str(tmp_path / "legal")}))
+    monkeypatch.setenv("ASSISTANT_STORE__COLLECTIONS", json.dumps({"legal": str(tmp_path / "legal")}))
     assert main(["collections", "--data-dir", str(tmp_path / "data"), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["name"] for r in rows] == ["corpus", "legal"] and rows[1]["documents"] == 0
@@ -50,7 +50,7 @@ def test_the_cli_lists_and_chooses_collections(tmp_path, monkeypatch, capsys):
 def test_a_folder_given_on_the_command_line_is_served_alone(tmp_path):
     from assistant.app import App
 
-    s = load_settings(data_dir=tmp_path, collections={"legal": tmp_path / "legal"})
+    s = load_settings(paths__data_dir=tmp_path, store__collections={"legal": tmp_path / "legal"})
     workspace = Workspace.around(App(s, tmp_path / "adhoc"))
     assert workspace.names() == [workspace.default] and workspace.default.startswith("adhoc-")
     with pytest.raises(ConfigError):
@@ -60,7 +60,7 @@ def test_a_folder_given_on_the_command_line_is_served_alone(tmp_path):
 def test_refused_files_are_logged_as_json_and_listed_after_a_restart(tmp_path, corpus, fake_embedder):
     from assistant.app import App
 
-    settings = load_settings(data_dir=tmp_path / "data", max_file_mb=1)
+    settings = load_settings(paths__data_dir=tmp_path / "data", ingest__max_file_mb=1)
     (corpus / "huge.txt").write_text("x " * 600_000)
     app = App(settings, corpus)
     app.engines.__dict__["embedder"] = fake_embedder  # a deterministic stand-in: this test is about the log

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TESTS
+from tests.support.corpus import TESTS
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.embedder
 SCRIPT = TESTS / "scripts" / "crash_ingest.py"
 TRIALS = int(os.environ.get("CRASH_TRIALS", 12))
 SEED = int(os.environ.get("CRASH_SEED", 9))

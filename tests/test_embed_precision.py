@@ -9,7 +9,7 @@ import pytest
 from assistant.embed import SentenceEmbedder, cpu_has_bf16
 from assistant.modelfiles import embedder_path
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.embedder
 TEXTS = ["The ferry Vellholm carried 81,000 passengers last year.",
          "Taiwan entered a partnership with a leading French drone company.",
          "The lighthouse at Karsk Point was rebuilt in stone in 1923 by the engineer Oda Ruskvik."]

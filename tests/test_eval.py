@@ -13,6 +13,7 @@ from assistant.eval.compare import compare
 from assistant.eval.questions import EvalInputError, Question, load_questions, select
 from assistant.eval.scoring import bootstrap_ci, contains_keyword, is_correct, retrieval_metrics
 from assistant.records import Answer, Citation, Passage, Sentence, Timings
+from tests.support.fakes import FakeEmbedder, FakeService
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,27 +96,8 @@ def test_selection_is_deterministic():
 
 # --- the runner, on a fake app (fast); the real slice is in test_eval_real.py ----------------
 
-class FakeService:
-    def __init__(self, fail_at: str | None = None):
-        self.asked: list[str] = []
-        self.fail_at = fail_at
-        self.retriever = SimpleNamespace(search=lambda q, k: [Passage(source="a.md", text="Oda Ruskvik built it", score=0.9)])
-
-    def ask(self, question: str) -> Answer:
-        if question == self.fail_at:
-            raise KeyboardInterrupt
-        self.asked.append(question)
-        p = Passage(source="a.md", text="Oda Ruskvik built it", score=0.9)
-        return Answer(question=question, answer="Oda Ruskvik built it. [1]", abstained=False,
-                      citations=[Citation(n=1, source="a.md", text=p.text)], passages=[p], model="fake",
-                      timings=Timings(total_s=1.0, first_token_s=0.5, tokens_per_s=10.0),
-                      sentences=[Sentence(text="Oda Ruskvik built it. [1]", citations=[1], supported=True)])
-
-
 def fake_app(service: FakeService):
-    from tests.conftest import FakeEmbedder
-
-    settings = SimpleNamespace(model="fake", model_dump=lambda **kw: {"top_k": 4})
+    settings = SimpleNamespace(model=SimpleNamespace(name="fake"), model_dump=lambda **kw: {"top_k": 4})
     return SimpleNamespace(
         service=service, settings=settings, embedder=FakeEmbedder(), corpus=Path("/c"),
         manifest=SimpleNamespace(records=lambda: {}), generator=SimpleNamespace(load=lambda: None),
@@ -223,7 +205,8 @@ _KILLABLE = """
 import sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from tests.test_eval import FakeService, fake_app, questions
+from tests.support.fakes import FakeEmbedder, FakeService
+from tests.test_eval import fake_app, questions
 from assistant.eval import runner
 
 class Slow(FakeService):

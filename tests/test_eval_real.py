@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from tests.netguard import no_egress
+from tests.support.netguard import no_egress
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parent.parent
 SLICE = ("hb-03", "hb-09", "hb-15")  # two answerable, one unanswerable
 

@@ -56,10 +56,9 @@ def indexed(corpus, tmp_path, fake_embedder):
 
 @pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
 def test_retrieval_returns_only_allowed_documents(indexed, mode):
-    from dataclasses import replace
 
     retriever, manifest = indexed
-    retriever.config = replace(retriever.config, mode=mode)
+    retriever.config = retriever.config.model_copy(update={"mode": mode})
     question = "When is the cider pressed at the lighthouse bakery orchard?"
     assert len({p.source for p in retriever.search(question, 10)}) == 3
     only = allowed(Filter(folders=["notes"]), manifest.catalog())

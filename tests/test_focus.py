@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.answer import AnswerService
-from assistant.config import load_settings
 from assistant.focus import focus
-from assistant.prompts import Prompts
-from assistant.records import Passage
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = ("The harbour board met on Monday. The ferry Vellholm carried 81,000 passengers last year. "
@@ -32,18 +28,3 @@ def test_sentences_keep_their_order_and_far_ones_are_joined_by_a_gap():
 
 def test_no_shared_word_keeps_the_opening():
     assert focus("Who painted the lighthouse?", TEXT, 40) == "The harbour board met on Monday. The …"
-
-
-def test_the_model_reads_the_focused_text_and_the_record_keeps_the_whole_passage():
-    class Counter:
-        name, context_window = "fake", 4096
-
-        def count_tokens(self, text):
-            return len(text.split())
-
-    settings = load_settings(passage_tokens=30)
-    service = AnswerService(None, Counter(), Prompts(ROOT / "prompts"), settings)
-    passage = Passage(id="c1", source="board.txt", title="Board", text=TEXT, score=0.9)
-    messages, used, left_out, _ = service.fit("How many passengers did the ferry carry?", [passage])
-    assert "81,000 passengers" in messages[1]["content"] and "new quay" not in messages[1]["content"]
-    assert used == [passage] and used[0].text == TEXT and not left_out

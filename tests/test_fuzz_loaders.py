@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from assistant.errors import IngestError
 from assistant.ingest.loaders import load
-from tests.conftest import TESTS
-from tests.formats import make_docx, make_pdf
+from tests.support.corpus import TESTS
+from tests.support.formats import make_docx, make_pdf
 
 CRASHERS = TESTS / "data" / "crashers"
 # `make test` replays a fixed 120 examples per case; FUZZ_EXAMPLES=2000 FUZZ_RANDOM=1 searches further.

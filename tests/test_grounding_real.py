@@ -11,9 +11,9 @@ import pytest
 from assistant.app import App
 from assistant.config import load_settings
 from assistant.records import Turn
-from tests.conftest import copy_test_corpus
+from tests.support.corpus import copy_test_corpus
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.model
 
 INJECTION = """# Harbour notice
 
@@ -29,7 +29,7 @@ def app(tmp_path_factory):
     root = tmp_path_factory.mktemp("grounding")
     corpus = copy_test_corpus(root)
     (corpus / "notice.md").write_text(INJECTION)
-    app = App(load_settings(data_dir=root / "data"), corpus)
+    app = App(load_settings(paths__data_dir=root / "data"), corpus)
     app.ingest()
     return app
 
@@ -110,7 +110,7 @@ def test_terminal_chat_keeps_the_thread(app, monkeypatch, capsys):
     from assistant.cli import main
 
     monkeypatch.setattr("sys.stdin", io.StringIO("Who built the present Karsk Point lighthouse tower?\nHow tall is it?\n"))
-    assert main(["chat", "--corpus", str(app.corpus), "--data-dir", str(app.settings.data_dir)]) == 0
+    assert main(["chat", "--corpus", str(app.corpus), "--data-dir", str(app.settings.paths.data_dir)]) == 0
     out, err = capsys.readouterr()
     first, second = out.split("you> How tall is it?")
     assert "Ruskvik" in first and "31" in second

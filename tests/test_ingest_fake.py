@@ -80,7 +80,7 @@ def test_interrupted_ingest_is_repaired(corpus, tmp_path, fake_embedder):
 
 
 def test_embedder_mismatch_is_refused(corpus, tmp_path, fake_embedder):
-    from tests.conftest import FakeEmbedder
+    from tests.support.fakes import FakeEmbedder
 
     run(corpus, tmp_path / "data", fake_embedder)
     with pytest.raises(EmbedderMismatch, match="ingest --rebuild"):
@@ -122,7 +122,7 @@ def test_a_collection_built_by_an_older_recipe_is_refused(corpus, tmp_path, fake
     store, _ = open_parts(tmp_path / "data", fake_embedder)
     old = {k: v for k, v in store._col.metadata.items() if not k.startswith("hnsw:")}
     store._col.modify(metadata={**old, "recipe": 1})
-    with pytest.raises(EmbedderMismatch, match="built embedding the chunk text alone.*'embed_titles'.*ingest --rebuild"):
+    with pytest.raises(EmbedderMismatch, match="built embedding the chunk text alone.*'ingest.embed_titles'.*ingest --rebuild"):
         open_parts(tmp_path / "data", fake_embedder)
 
 
@@ -152,7 +152,7 @@ def test_a_200_mb_text_file_is_refused_by_the_size_limit_without_being_read(corp
         f.truncate(200 * 2**20)  # sparse: 200 MB that cost no disk; reading it would cost 200 MB of memory
     store = ChromaStore(tmp_path / "chroma", "huge", fake_embedder.id, fake_embedder.dimension)
     report = ingest(corpus, store, Manifest(tmp_path / "m.sqlite", "huge"), fake_embedder, 60, 10, max_bytes=100 * 2**20)
-    assert report.errors == {"huge.txt": "200.0 MB is over the limit of 100 MB (setting 'max_file_mb'): split the file or raise the limit"}
+    assert report.errors == {"huge.txt": "200.0 MB is over the limit of 100 MB (setting 'ingest.max_file_mb'): split the file or raise the limit"}
     assert sorted(report.added) == ["bakery.txt", "lighthouse.md", "notes/orchard.md"]
 
 
@@ -222,7 +222,7 @@ from pathlib import Path
 from assistant.ingest.pipeline import ingest
 from assistant.manifest import Manifest
 from assistant.store import ChromaStore
-from tests.conftest import FakeEmbedder
+from tests.support.fakes import FakeEmbedder
 corpus, data = Path(sys.argv[1]), Path(sys.argv[2])
 e = FakeEmbedder()
 report = ingest(corpus, ChromaStore(data / "chroma", "col1", e.id, e.dimension), Manifest(data / "manifest.sqlite", "col1"), e, 60, 10)

@@ -11,7 +11,7 @@ import pytest
 
 from bench.injection import CASES, HELD_OUT, build, held
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")

@@ -65,7 +65,7 @@ def test_backfill_of_a_collection_built_without_a_lexical_index(corpus, tmp_path
     assert lexical.count() == store.count() and lexical.search("lighthouse keeper", 1)
 
 
-@pytest.mark.slow
+@pytest.mark.embedder
 def test_hybrid_finds_an_exact_rare_term_that_dense_search_misses(tmp_path):
     corpus = tmp_path / "c"
     corpus.mkdir()
@@ -77,7 +77,7 @@ def test_hybrid_finds_an_exact_rare_term_that_dense_search_misses(tmp_path):
         )
     hits = {}
     for mode in ("dense", "hybrid"):
-        app = App(load_settings(data_dir=tmp_path / "data", retrieval=mode), corpus)
+        app = App(load_settings(paths__data_dir=tmp_path / "data", retrieval__mode=mode), corpus)
         app.ingest()
         hits[mode] = [app.retriever.search(f"Which depot supplied spare part QX-55{10 + i}?", 3)[0].source == f"log{i}.txt"
                       for i in range(1, len(depots) + 1)]

@@ -10,7 +10,7 @@ import pytest
 
 from bench.load import run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.model, pytest.mark.servers]
 
 
 def test_sixteen_conversations_at_once_stay_apart(tmp_path):

@@ -9,8 +9,8 @@ import pytest
 from assistant.errors import IngestError
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loaders import load
-from tests.conftest import WordCounter
-from tests.formats import HTML, make_docx, make_pdf
+from tests.support.fakes import WordCounter
+from tests.support.formats import HTML, make_docx, make_pdf
 
 
 def test_pdf_text_per_page_with_page_numbers(tmp_path):

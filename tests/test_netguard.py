@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from tests.netguard import EgressAttempt, no_egress
+from tests.support.netguard import EgressAttempt, no_egress
 
 
 def test_guard_blocks_public_lookup_and_connect():

@@ -15,9 +15,10 @@ import sys
 
 import pytest
 
-from tests.conftest import TESTS, copy_test_corpus, free_port
+from tests.support.corpus import TESTS, copy_test_corpus
+from tests.support.servers import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.model, pytest.mark.servers]
 
 
 def _namespaces_work() -> bool:

@@ -11,7 +11,7 @@ import pytest
 from assistant.generate import LlamaGenerator
 from assistant.modelfiles import resolve_model
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEM = (ROOT / "prompts" / "system.txt").read_text()
 

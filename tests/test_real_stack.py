@@ -14,17 +14,18 @@ from assistant.cli import main
 from assistant.config import load_settings
 from assistant.errors import EmbedderMismatch
 from assistant.modelfiles import embedder_path
-from tests.conftest import TEST_CORPUS, copy_test_corpus, free_port
-from tests.netguard import no_egress
+from tests.support.corpus import TEST_CORPUS, copy_test_corpus
+from tests.support.servers import free_port
+from tests.support.netguard import no_egress
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.model, pytest.mark.servers]
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     root = tmp_path_factory.mktemp("real")
     corpus = copy_test_corpus(root)
-    settings = load_settings(data_dir=root / "data")
+    settings = load_settings(paths__data_dir=root / "data")
     with no_egress() as attempts:
         report = App(settings, corpus).ingest()
     assert attempts == []
@@ -64,7 +65,7 @@ def test_ask_json_contract_with_real_model(env, capsys):
     settings, corpus, _ = env
     with no_egress() as attempts:
         code = main(["ask", "Who designed the present Karsk Point lighthouse tower?", "--corpus", str(corpus),
-                     "--data-dir", str(settings.data_dir), "--json"])
+                     "--data-dir", str(settings.paths.data_dir), "--json"])
     assert code == 0 and attempts == []
     record = json.loads(capsys.readouterr().out)
     assert set(record) >= {"answer", "abstained", "citations", "passages", "model", "timings"}
@@ -95,7 +96,7 @@ def test_changed_file_replaces_its_chunks(env, tmp_path):
     settings, _, _ = env
     corpus = tmp_path / "c"
     shutil.copytree(TEST_CORPUS, corpus)
-    app = App(load_settings(data_dir=tmp_path / "data"), corpus)
+    app = App(load_settings(paths__data_dir=tmp_path / "data"), corpus)
     app.ingest()
     (corpus / "bakery.txt").write_text("Mossgrove Bakery moved to Quay Lane in 2025.\n")
     report = app.ingest()
@@ -109,17 +110,17 @@ def test_changed_file_replaces_its_chunks(env, tmp_path):
 def test_embedder_mismatch_is_refused_and_rebuild_works(env, tmp_path, capsys, monkeypatch):
     _, corpus, _ = env
     data = tmp_path / "d"
-    App(load_settings(data_dir=data), corpus).ingest()
+    App(load_settings(paths__data_dir=data), corpus).ingest()
     other = tmp_path / "minilm-copy"  # same weights, but another embedder id: must be refused
     shutil.copytree(embedder_path(), other)
     with pytest.raises(EmbedderMismatch, match="ingest --rebuild"):
-        App(load_settings(data_dir=data, embedder=str(other)), corpus).store
+        App(load_settings(paths__data_dir=data, embedding__name=str(other)), corpus).store
     monkeypatch.setenv("ASSISTANT_EMBEDDER", str(other))
     assert main(["ingest", str(corpus), "--data-dir", str(data)]) == 2
     err = capsys.readouterr().err
     assert "built with embedder 'all-MiniLM-L6-v2'" in err and "ingest --rebuild" in err
     assert main(["ingest", str(corpus), "--data-dir", str(data), "--rebuild"]) == 0
-    rebuilt = App(load_settings(data_dir=data), corpus)
+    rebuilt = App(load_settings(paths__data_dir=data), corpus)
     assert rebuilt.status()["embedder"] == "local:minilm-copy" and rebuilt.store.count() > 0
 
 
@@ -130,7 +131,7 @@ def test_chat_server_answers_on_loopback_only(env):
 
     settings, corpus, _ = env
     port = free_port()
-    app = App(load_settings(data_dir=settings.data_dir, port=port), corpus)
+    app = App(load_settings(paths__data_dir=settings.paths.data_dir, server__port=port), corpus)
     with no_egress() as attempts:
         demo = serve(app, block=False)
         try:
@@ -149,9 +150,9 @@ def test_non_loopback_bind_without_a_login_is_refused(env):
 
     settings, corpus, _ = env
     with pytest.raises(ConfigError, match="'host' = '0.0.0.0'.*ASSISTANT_USERNAME and ASSISTANT_PASSWORD"):
-        serve(App(load_settings(data_dir=settings.data_dir, host="0.0.0.0"), corpus), block=False)
+        serve(App(load_settings(paths__data_dir=settings.paths.data_dir, server__host="0.0.0.0"), corpus), block=False)
     with pytest.raises(ConfigError, match="needs a login"):  # a name without a password is not a login
-        serve(App(load_settings(data_dir=settings.data_dir, host="0.0.0.0", username="ops"), corpus), block=False)
+        serve(App(load_settings(paths__data_dir=settings.paths.data_dir, server__host="0.0.0.0", server__username="ops"), corpus), block=False)
 
 
 def test_with_a_login_the_page_asks_for_it(env):
@@ -163,7 +164,7 @@ def test_with_a_login_the_page_asks_for_it(env):
 
     settings, corpus, _ = env
     port = free_port()
-    app = App(load_settings(data_dir=settings.data_dir, port=port, username="ops", password="s3cret-pass"), corpus)
+    app = App(load_settings(paths__data_dir=settings.paths.data_dir, server__port=port, server__username="ops", server__password="s3cret-pass"), corpus)
     demo = serve(app, block=False)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -185,7 +186,7 @@ def test_with_a_login_the_page_asks_for_it(env):
 
 def test_rebuild_in_a_running_app_serves_the_new_collection(env, tmp_path):
     _, corpus, _ = env
-    app = App(load_settings(data_dir=tmp_path / "d"), corpus)
+    app = App(load_settings(paths__data_dir=tmp_path / "d"), corpus)
     app.ingest()
     assert app.retriever.search("cardamom knots", 1)[0].source == "bakery.txt"  # caches the retriever
     app.ingest(rebuild=True)

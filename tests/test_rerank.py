@@ -41,13 +41,13 @@ def test_reranker_reorders_the_fused_candidates(corpus, tmp_path, fake_embedder)
 
 
 def test_a_reranker_setting_that_names_no_model_folder_is_refused(tmp_path):
-    app = App(load_settings(data_dir=tmp_path / "data", models_dir=tmp_path, reranker="no-such-model"))
-    with pytest.raises(ConfigError, match="setting 'reranker' = 'no-such-model'.*no config.json"):
+    app = App(load_settings(paths__data_dir=tmp_path / "data", paths__models_dir=tmp_path, retrieval__reranker="no-such-model"))
+    with pytest.raises(ConfigError, match="setting 'retrieval.reranker' = 'no-such-model'.*no config.json"):
         app.reranker
-    assert App(load_settings(data_dir=tmp_path / "data")).reranker is None  # off by default
+    assert App(load_settings(paths__data_dir=tmp_path / "data")).reranker is None  # off by default
 
 
-@pytest.mark.slow
+@pytest.mark.embedder
 def test_a_local_cross_encoder_reranks_with_the_real_stack(corpus, tmp_path):
     import torch
     from sentence_transformers import CrossEncoder
@@ -56,8 +56,8 @@ def test_a_local_cross_encoder_reranks_with_the_real_stack(corpus, tmp_path):
 
     torch.manual_seed(0)
     CrossEncoder(str(embedder_path()), num_labels=1, device="cpu").save(str(tmp_path / "models" / "tiny-ce"))
-    settings = load_settings(data_dir=tmp_path / "data", models_dir=tmp_path / "models", reranker="tiny-ce",
-                             rerank_candidates=6)
+    settings = load_settings(paths__data_dir=tmp_path / "data", paths__models_dir=tmp_path / "models", retrieval__reranker="tiny-ce",
+                             retrieval__rerank_candidates=6)
     app = App(settings, corpus)
     app.ingest()
     question = "Who designed the lighthouse tower?"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from assistant.records import Passage
-from assistant.retrieve import RetrievalConfig, Retriever, _drop_overlaps, _spread
+from assistant.config import Retrieval
+from assistant.retrieve import Retriever, _drop_overlaps, _spread
 
 
 def _p(source: str, start: int) -> Passage:
@@ -23,13 +24,12 @@ def test_a_documents_passages_beyond_the_limit_move_behind_the_other_documents()
 
 
 def test_the_spread_is_on_by_default_and_reaches_the_retrievers_results(tmp_path, fake_embedder):
-    from assistant.config import Settings
     from assistant.ingest.pipeline import ingest
     from assistant.lexical import LexicalIndex
     from assistant.manifest import Manifest
     from assistant.store import ChromaStore
 
-    assert Settings.model_fields["max_per_source"].default > 0
+    assert Retrieval().max_per_source > 0
     corpus = tmp_path / "docs"
     corpus.mkdir()
     (corpus / "cider.md").write_text("\n\n".join(
@@ -40,8 +40,8 @@ def test_the_spread_is_on_by_default_and_reaches_the_retrievers_results(tmp_path
     lexical = LexicalIndex(tmp_path / "lexical", tmp_path / "m.sqlite", "spread")
     ingest(corpus, store, Manifest(tmp_path / "m.sqlite", "spread"), fake_embedder, 24, 0, lexical=lexical)
     question = "When is the cider pressed?"
-    plain = Retriever(fake_embedder, store, lexical, RetrievalConfig(max_per_source=0)).search(question, 6)
+    plain = Retriever(fake_embedder, store, lexical, Retrieval(max_per_source=0)).search(question, 6)
     assert [p.source for p in plain[:3]] == ["cider.md"] * 3, "the test needs a document that fills the head"
-    spread = Retriever(fake_embedder, store, lexical, RetrievalConfig(max_per_source=1)).search(question, 6)
+    spread = Retriever(fake_embedder, store, lexical, Retrieval(max_per_source=1)).search(question, 6)
     assert spread[0].source == "cider.md" and sorted(p.source for p in spread[:3]) == ["cider.md", "market.txt", "mill.txt"]
     assert [p.source for p in spread[3:]] == ["cider.md"] * 3  # moved behind, not dropped

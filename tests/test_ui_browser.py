@@ -6,9 +6,10 @@ import pytest
 
 from assistant.app import App
 from assistant.config import load_settings
-from tests.conftest import copy_test_corpus, free_port
+from tests.support.corpus import copy_test_corpus
+from tests.support.servers import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.servers]
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +19,7 @@ def served(tmp_path_factory):
     root = tmp_path_factory.mktemp("ui")
     corpus = copy_test_corpus(root)
     port = free_port()
-    app = App(load_settings(data_dir=root / "data", port=port), corpus)
+    app = App(load_settings(paths__data_dir=root / "data", server__port=port), corpus)
     app.ingest()
     demo = serve(app, block=False)
     yield f"http://127.0.0.1:{port}"

@@ -8,9 +8,10 @@ import pytest
 
 from assistant.app import Workspace
 from assistant.config import load_settings
-from tests.conftest import copy_test_corpus, free_port
+from tests.support.corpus import copy_test_corpus
+from tests.support.servers import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.servers]
 HOSTILE = """# Harbour notice
 
 The harbour master of Vellholm is Ingrid Solvang.
@@ -31,8 +32,8 @@ def served(tmp_path_factory):
     (recipes / "bread.md").write_text("# Rye bread\n\nThe rye loaf of the Vellholm bakery rests for 14 hours "
                                       "before it is baked at 230 degrees.\n")
     port = free_port()
-    workspace = Workspace(load_settings(data_dir=root / "data", corpus_dir=corpus, port=port,
-                                        collections={"recipes": recipes}))
+    workspace = Workspace(load_settings(paths__data_dir=root / "data", paths__corpus_dir=corpus, server__port=port,
+                                        store__collections={"recipes": recipes}))
     for app in workspace.apps():
         app.ingest()
     server = serve(workspace, block=False)

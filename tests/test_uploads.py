@@ -36,7 +36,7 @@ def test_refusals_say_why(name, size, reason):
 
 @pytest.fixture
 def app(corpus, tmp_path, fake_embedder):
-    app = App(load_settings(data_dir=tmp_path / "data", max_upload_mb=1), corpus)
+    app = App(load_settings(paths__data_dir=tmp_path / "data", server__max_upload_mb=1), corpus)
     app.__dict__["embedder"] = fake_embedder  # the fake stands in for MiniLM here; the browser test uses the real one
     app.ingest()
     return app

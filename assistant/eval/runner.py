@@ -32,7 +32,7 @@ def fingerprint(app: App, questions: list[Question], retrieval_only: bool) -> di
         "questions": hashlib.sha256(json.dumps([q.id for q in questions]).encode()).hexdigest()[:16],
         "n_questions": len(questions),
         "retrieval_only": retrieval_only,
-        "model": None if retrieval_only else app.settings.model,
+        "model": None if retrieval_only else app.settings.model.name,
         "embedder": app.embedder.id,
         "corpus": str(app.corpus),
         "corpus_fingerprint": corpus[:16],

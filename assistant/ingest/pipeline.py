@@ -139,7 +139,7 @@ def _identity(stat: os.stat_result) -> tuple[int, int, int]:
 def _check_size(size: int, max_bytes: int | None) -> None:
     if max_bytes is not None and size > max_bytes:
         raise _Refused(f"{size / 2**20:.1f} MB is over the limit of {max_bytes / 2**20:g} MB "
-                       "(setting 'max_file_mb'): split the file or raise the limit")
+                       "(setting 'ingest.max_file_mb'): split the file or raise the limit")
 
 
 def ingest(

@@ -15,7 +15,7 @@ import assistant  # noqa: E402,F401  (offline switches first)
 
 from assistant.app import App  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
-from tests.conftest import FakeEmbedder  # noqa: E402
+from tests.support.fakes import FakeEmbedder  # noqa: E402
 
 
 class SlowFakeEmbedder(FakeEmbedder):
@@ -25,7 +25,7 @@ class SlowFakeEmbedder(FakeEmbedder):
 
 
 def app_for(corpus: Path, data_dir: Path) -> App:
-    app = App(load_settings(corpus_dir=corpus, data_dir=data_dir, chunk_size=60, chunk_overlap=10))  # collection "corpus"
+    app = App(load_settings(paths__corpus_dir=corpus, paths__data_dir=data_dir, ingest__chunk_size=60, ingest__chunk_overlap=10))  # collection "corpus"
     app.engines.__dict__["embedder"] = SlowFakeEmbedder()
     return app
 

@@ -19,7 +19,7 @@ def main(corpus: str, data_dir: str, port: str) -> None:
     import httpx
     import openai
 
-    settings = load_settings(corpus_dir=Path(corpus), data_dir=Path(data_dir), port=int(port))
+    settings = load_settings(paths__corpus_dir=Path(corpus), paths__data_dir=Path(data_dir), server__port=int(port))
     workspace = Workspace(settings)
     report = workspace.app().ingest()
     answer = workspace.app().service.ask("Who designed the present Karsk Point lighthouse tower?")
@@ -28,7 +28,7 @@ def main(corpus: str, data_dir: str, port: str) -> None:
         page = httpx.get(server.url, timeout=30)
         client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="none", max_retries=0, timeout=300)
         reply = client.chat.completions.create(
-            model=settings.collection, messages=[{"role": "user", "content": "When does the orchard society press cider?"}])
+            model=settings.store.collection, messages=[{"role": "user", "content": "When does the orchard society press cider?"}])
     finally:
         server.close()
     print(json.dumps({

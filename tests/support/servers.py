@@ -5,6 +5,7 @@ port and is stopped when its `with` block ends; its log goes to a file the failu
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -13,7 +14,13 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import free_port
+
+def free_port() -> int:
+    """A free TCP port on loopback, for servers the tests start."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
 
 BIN = Path(sys.executable).parent
 
