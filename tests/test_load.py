@@ -2,7 +2,7 @@
 follow-up (bench/load.py, with the small bundled model so it fits in `make test`). Every request
 completes; no answer has crossed wires (another conversation's question or facts); memory stays
 bounded; in the chat window, waiting users are shown their place in the queue, and it counts down.
-The figures with the default model are in RELIABILITY.md (`bench/load.py --conversations 16`)."""
+The figures with the default model are in docs/reliability.md (`bench/load.py --conversations 16`)."""
 
 from __future__ import annotations
 

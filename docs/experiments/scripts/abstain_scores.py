@@ -1,6 +1,6 @@
 """Top retrieval score per question, for calibrating `min_score` (abstain on weak evidence).
 
-    .venv/bin/python bench/abstain_scores.py QUESTIONS.jsonl CORPUS --data-dir DIR [--split dev|any]
+    .venv/bin/python docs/experiments/scripts/abstain_scores.py QUESTIONS.jsonl CORPUS --data-dir DIR [--split dev|any]
 
 Ingests CORPUS (incrementally) into DIR, retrieves the passages the model would get for
 each selected question, and prints, for a range of thresholds, how many answerable
@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root
 
 from assistant.app import App  # noqa: E402
 from assistant.config import load_settings  # noqa: E402

@@ -7,7 +7,7 @@ pipeline and the lists are fused with the whole question's by reciprocal rank (k
 question's weight is --whole-weight, each sub-query's 1). Retrieval metrics before and after, and the seconds the model took per question. Not
 part of the product: it measured a step that was not kept.
 
-    .venv/bin/python bench/llm_split.py --data-dir /tmp/mh-tok3 -n 60
+    .venv/bin/python docs/experiments/scripts/llm_split.py --data-dir /tmp/mh-tok3 -n 60
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ author): the most favourable passages a retriever could give. The answers go thr
 the product's prompt, model and strict scorer (Yes/No by first word, entities by containment). It
 bounds what any retrieval improvement can bring with this model. Not part of the product.
 
-    .venv/bin/python bench/oracle_evidence.py -n 30 --out /tmp/oracle.jsonl
+    .venv/bin/python docs/experiments/scripts/oracle_evidence.py -n 30 --out /tmp/oracle.jsonl
 """
 
 from __future__ import annotations

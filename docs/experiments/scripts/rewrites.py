@@ -4,7 +4,7 @@ on it ("Which outlet reported it?"). A rewrite counts when it holds, for each gr
 `make bench`'s reuse section (their first questions shortened), the sixth the real-model test's; the
 rest were written for this measure. Not part of the product.
 
-    .venv/bin/python bench/rewrites.py [--prompts DIR ...]
+    .venv/bin/python docs/experiments/scripts/rewrites.py [--prompts DIR ...]
 """
 
 from __future__ import annotations

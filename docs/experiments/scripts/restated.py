@@ -6,7 +6,7 @@ of the chosen split (MultiHop-RAG ids by their split; any other id counts as dev
 `citations.adds_nothing` or not. It lists the flagged answers the scorer counted right. Not part of the
 product.
 
-    .venv/bin/python bench/restated.py /tmp/*/rows.jsonl --split dev
+    .venv/bin/python docs/experiments/scripts/restated.py /tmp/*/rows.jsonl --split dev
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ information that helps answer the question?", the logits of "Yes" against "No"),
 that score, and the retrieval metrics are computed before and after, with the seconds the
 scoring took per question. Not part of the product: it measured a step that was not kept.
 
-    .venv/bin/python bench/llm_relevance.py --data-dir /tmp/mh-tok2 -n 24
+    .venv/bin/python docs/experiments/scripts/llm_relevance.py --data-dir /tmp/mh-tok2 -n 24
 """
 
 from __future__ import annotations
