@@ -126,7 +126,7 @@ class AnswerService:
             yield from self._abstain(base, used, "model", timings, start, left_out)
             return
         record = self._grounded(raw, used, base, timings)
-        record.left_out, record.stopped = left_out, stopped
+        record.left_out, record.stopped, record.read = left_out, stopped, [p.text for p in used]
         judged = [x.support for x in record.sentences if not is_bare_verdict(x.text)]
         if s.answer.min_support > 0 and not stopped and judged and max(judged) < s.answer.min_support:
             yield from self._abstain(base, used, "unsupported", timings, start, left_out, withheld=record.answer)

@@ -173,6 +173,10 @@ class Answer(BaseModel):
         "again with second_look_k (the passages are those of the second pass)"
     )
     filter: Filter | None = Field(None, description="the filter the question was asked with")
+    read: list[str] = Field(
+        default_factory=list, description="the text of each passage as the model read it, in prompt order (the "
+        "evidence it was shown; the eval's evidence_in_prompt is measured on it); empty when the model was not asked"
+    )
 
     def numbered_sources(self) -> list[tuple[int, Citation | Passage]]:
         """What the answer shows under it, numbered as in the prompt: its citations, or, when it
