@@ -21,7 +21,7 @@ LAYERS = {
     "serve": 6.5,  # the chat window and the API on one port
     "cli": 7,  # the command line dispatches to every entry point, the chat window included
 }
-HEAVY = {"pypdf": "ingest.pdf", "docx": "ingest.word", "trafilatura": "ingest.webpage", "bm25s": "lexical", "Stemmer": "lexical", "chromadb": "store", "sentence_transformers": "embed", "llama_cpp": "generate", "gradio": "ui", "openai": "remote", "fastapi": "api", "uvicorn": "serve", "torch": "embed", "tokenizers": "embed"}
+HEAVY = {"pypdfium2": "ingest.pdf", "docx": "ingest.word", "trafilatura": "ingest.webpage", "bm25s": "lexical", "Stemmer": "lexical", "chromadb": "store", "sentence_transformers": "embed", "llama_cpp": "generate", "gradio": "ui", "openai": "remote", "fastapi": "api", "uvicorn": "serve", "torch": "embed", "tokenizers": "embed"}
 
 
 def modules():

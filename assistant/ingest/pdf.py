@@ -1,41 +1,108 @@
-"""PDF -> text, one page after another: the only pypdf import.
+"""PDF -> clean text, one page after another: the only pypdfium2 import.
 
-Each page's text is extracted in layout-free mode and pages are joined by a
-blank line; the offset where each page starts is kept, so every chunk knows
-its page. No OCR: a page without a text layer (a scan) gives no text, and a
-PDF with no text at all is refused with a message that says so.
+PDFium (Chromium's PDF engine) gives each page's text with the spaces a
+reader sees; pypdf, used before, ran words together on many real manuals
+("ThenewbieDebiansystemadministrator"). The text is then cleaned for
+retrieval and reading:
+  - running headers and footers (a line repeated at the top or bottom of most
+    pages, page numbers aside: "Debian Reference 38 / 233") are dropped;
+  - a word broken at a line end is joined: "manage-\\nment" -> "management" when
+    the document writes "management" elsewhere (or PDFium marks the hyphen as a
+    break), else the hyphen stays ("apt-\\nget" -> "apt-get");
+  - ligatures become letters ("ﬁ" -> "fi"), soft hyphens and form feeds go.
+Pages are joined by a blank line and the offset where each page starts is
+kept, so every chunk knows its page. No OCR: a page without a text layer (a
+scan) gives no text, and a PDF with no text at all is refused with a message
+that says so.
+
+    >>> clean_pages(["Manual 1 / 3\\nThe de-\\nfault is ﬁve.", "Manual 2 / 3\\nRun apt-\\nget.", "Manual 3 / 3\\nThe default."])
+    ['The default is five.', 'Run apt-get.', 'The default.']
 """
 
 from __future__ import annotations
 
-import io
+import re
+from collections import Counter
 
 from assistant.errors import IngestError
+
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                            "\ufb05": "st", "\ufb06": "st", "\u00ad": None, "\x0c": None, "\x02": "-", "\u02dc": "~"})  # PDF fonts map ASCII ~ to the small tilde
+_HYPHENATED = re.compile(r"(\w+)-\n([a-z]\w*)")
+_WORD = re.compile(r"\w+")
+_DIGITS = re.compile(r"\d+")
+EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be a running header or footer
 
 
 def read_pdf(data: bytes, source: str) -> tuple[str, str, list[int]]:
     """(text, title from the metadata or '', start offset of each page)."""
     try:
-        from pypdf import PdfReader  # lazy: only ingest of a PDF needs it
-        from pypdf.errors import PdfReadError
-
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise IngestError(f"{source}: the PDF is encrypted with a password; save an unprotected copy")
-        parts, starts, offset = [], [], 0
-        for page in reader.pages:
-            text = (page.extract_text() or "").strip()
-            starts.append(offset)
-            parts.append(text)
-            offset += len(text) + 2
-        title = str((reader.metadata or {}).get("/Title") or "").strip()
-    except IngestError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
-        raise IngestError(f"{source}: not a readable PDF ({type(exc).__name__}: {exc})") from None
-    except Exception as exc:  # pypdf raises many kinds on damaged files (DependencyError for AES without cryptography, ...)
-        raise IngestError(f"{source}: could not read the PDF ({type(exc).__name__}: {exc})") from None
+        import pypdfium2 as pdfium  # lazy: only ingest of a PDF needs it
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise IngestError(f"{source}: pypdfium2 is not installed ({exc}): run `make install`") from None
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise IngestError(f"{source}: the PDF is encrypted with a password; save an unprotected copy") from None
+        raise IngestError(f"{source}: not a readable PDF ({exc})") from None
+    try:
+        pages = [_page_text(doc, i) for i in range(len(doc))]
+        title = str(doc.get_metadata_dict().get("Title") or "").strip()
+    except pdfium.PdfiumError as exc:
+        raise IngestError(f"{source}: could not read the PDF ({exc})") from None
+    finally:
+        doc.close()
+    parts = clean_pages(pages)
+    starts, offset = [], 0
+    for text in parts:
+        starts.append(offset)
+        offset += len(text) + 2
     text = "\n\n".join(parts)
     if not text.strip():
         raise IngestError(f"{source}: the PDF has no text layer (a scan?); OCR it first, this assistant reads text only")
     return text, title, starts
+
+
+def _page_text(doc, i: int) -> str:
+    page = doc[i]
+    try:
+        textpage = page.get_textpage()
+        try:
+            return textpage.get_text_range()
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+
+
+def clean_pages(pages: list[str]) -> list[str]:
+    """Each page's text without running headers and footers, hyphenation at line ends, or ligatures."""
+    lines = [[line.strip() for line in p.translate(_LIGATURES).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+             for p in pages]
+    lines = [[line for line in page if line] for page in lines]
+    running = _running_lines(lines)
+    kept = ["\n".join(line for n, line in enumerate(page)
+                      if not ((n < EDGE_LINES or n >= len(page) - EDGE_LINES) and _shape(line) in running))
+            for page in lines]
+    words = {w.lower() for page in kept for w in _WORD.findall(page)}
+
+    def join(m: re.Match) -> str:
+        whole = m[1] + m[2]
+        return whole if whole.lower() in words else f"{m[1]}-{m[2]}"
+
+    return [_HYPHENATED.sub(join, page).strip() for page in kept]
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """Shapes of the lines (digits masked) found at a page's edge on more than half of the pages (3 pages at
+    least): the running headers and footers."""
+    if len(pages) < 3:
+        return set()
+    seen = Counter(shape for page in pages
+                   for shape in {_shape(line) for line in page[:EDGE_LINES] + page[-EDGE_LINES:]})
+    return {shape for shape, n in seen.items() if n > len(pages) / 2}
+
+
+def _shape(line: str) -> str:
+    return _DIGITS.sub("#", " ".join(line.split()))

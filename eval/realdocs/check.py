@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus.is_dir():
         print(f"check.py: no corpus at {args.corpus}: run eval/realdocs/fetch.py first", file=sys.stderr)
         return 2
-    logging.disable(logging.WARNING)  # pypdf warns about fonts on every page of the bash manual
+    logging.disable(logging.WARNING)  # quiet library warnings while every file is loaded
     problems, questions = check(args.questions, args.corpus)
     extra = _extra_fields(args.questions)
     formats = Counter(Path(s).suffix for q in questions for s in q.sources)
