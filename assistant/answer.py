@@ -1,37 +1,33 @@
-"""The answer service: question -> retrieved passages -> prompt -> streamed, cited answer.
+"""The answer service: question -> retrieved passages -> prompt -> streamed, checked, cited answer.
 
-One service serves the CLI, the chat window and the eval. `stream()` yields
-AnswerEvents in this order:
+One service serves the CLI, the chat window, the API and the eval. `stream()`
+yields AnswerEvents in this order:
   'rewrite'  (follow-ups only) the standalone question retrieval will use;
-  'passages' the passages the model will read (after the context budget; again
-             before a second look, with more);
-  'token'    pieces of text as the model writes them;
+  'passages' the passages the model will read (again before a second look, with more);
+  'token'    the answer, one checked sentence at a time (`event.sentence` says whether its
+             citations hold it): a sentence is shown only once it is judged, so nothing shown
+             is ever taken back;
   'answer'   the full record: citations checked in code, spans, timings.
 `ask()` runs the same path and returns only the record.
 
-The model first reads the best `top_k` passages. If it answers that the
-documents don't say, it gets a second look: the same prompt with `second_look_k`
-passages (the first ones stay in the model's cache, so only the new ones are
-read). Its words are held back while they may still be that sentence, so a
-refusal that is followed by a second look is never shown.
+Whether the model is asked, what a sentence cites, and when the answer is
+withheld is decided by grounding.py's rules, in its fixed order; this module
+runs them and keeps their reason in the record (`abstain_reason`).
 
-The assistant abstains, answering the fixed abstain sentence with the closest
-passages attached, when
-  - the question names something that no indexed document mentions (`unknown_names`;
-    names.py): the model is not asked,
-  - the best passage's cosine similarity is below `min_score` (the model is not asked),
-  - the model says the documents do not hold the answer (after its second look), or
-  - no sentence of the answer (a bare Yes or No aside) has `min_support` of its
-    content words in the passage it cites: the model wrote something the
-    passages do not hold, or
-  - the answer only repeats the question's words (`restated`; citations.adds_nothing):
-    it states nothing the question did not.
+The model first reads the best `retrieval.top_k` passages. If it answers that
+the documents don't say, it gets a second look with `answer.second_look_k`
+passages (the first ones stay in the model's cache, so only the new ones are
+read). Sentences are held back until one is grounded (it adds something its
+citations hold), so a refusal followed by a second look, or an answer that is
+then withheld, is never shown. After the first grounded sentence, a sentence
+whose figures or names stand in no passage is dropped (kept in `withheld`);
+one its citations hold only in part is shown, flagged unsupported.
 
 A `Filter` limits the documents the passages may come from (files, folders,
 dates); nothing outside it reaches the model.
 
 A `stop` event, set from another thread (the UI's stop button), ends the
-generation at the next token; the record keeps what was written, marked stopped.
+generation at the next token; the record keeps what was shown, marked stopped.
 The model's own lock (generate.py) makes requests take turns.
 """
 
@@ -41,16 +37,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from dataclasses import dataclass, field
 
+from assistant import grounding
 from assistant.budget import MESSAGE_OVERHEAD, fit
-from assistant.citations import (adds_nothing, best_overlap, best_span, check_sentences, is_abstention, is_bare_verdict,
-                                 resolve)
+from assistant.citations import best_span
 from assistant.config import Settings
 from assistant.errors import FilterError
 from assistant.filters import allowed
 from assistant.generate import Generator
 from assistant.prompts import Prompts
-from assistant.records import Answer, AnswerEvent, Citation, Filter, Passage, Sentence, Timings, Turn
+from assistant.records import Answer, AnswerEvent, Citation, Filter, Passage, Timings, Turn
 from assistant.retrieve import Retriever
 
 REWRITE_TOKENS = 64  # a standalone question is short
@@ -76,89 +73,121 @@ class AnswerService:
         filter: Filter | None = None,
     ) -> Iterator[AnswerEvent]:
         s = self.settings
-        start = time.perf_counter()
-        timings = Timings()
+        clock = _Clock()
         standalone = None
         if history and s.answer.rewrite_followups:
             standalone = self.rewrite(question, history)
-            timings.rewrite_s = time.perf_counter() - start
+            clock.timings.rewrite_s = clock.elapsed()
             yield AnswerEvent(kind="rewrite", text=standalone)
         query = standalone or question
+        retrieved = self._retrieve(query, filter)
+        clock.timings.retrieval_s = clock.elapsed() - clock.timings.rewrite_s
+        base = {"question": question, "standalone_question": standalone, "model": self.generator.name,
+                "filter": filter if filter is not None and not filter.empty else None}
+        first = retrieved[: s.retrieval.top_k]
+        unknown = self.retriever.unknown_names(query) if s.answer.unknown_names else []
+        case = grounding.Case(query, retrieved, unknown, min_score=s.answer.min_score)
+        reason = grounding.first_reason(grounding.BEFORE, case)
+        if reason:
+            yield AnswerEvent(kind="passages", passages=first)
+            yield AnswerEvent(kind="token", text=self.prompts.abstain)
+            yield self._abstain({**base, "unknown_names": unknown}, first, reason, clock)
+            return
+        run = yield from self._read(query, first, retrieved, stop, clock)
+        reason = self._verdict(run)
+        if reason is None and not run.shown and not run.stopped:
+            yield from self._show(run, run.judged, clock)  # nothing grounded, but the rule that would say so is off
+        elif reason is not None:
+            yield AnswerEvent(kind="token", text=self.prompts.abstain)
+        yield self._finish(run, reason, base, clock)
 
+    def _retrieve(self, query: str, filter: Filter | None) -> list[Passage]:
+        s = self.settings
         scope = filter if filter is not None and not filter.empty else None
         sources = allowed(scope, self.catalog()) if scope is not None else None  # no catalogue read without a filter
         if sources == set():
             raise FilterError(f"no indexed document matches the filter ({_describe(scope)}): widen or remove it")
-        retrieved = self.retriever.search(query, max(s.retrieval.top_k, s.answer.second_look_k), sources)
-        timings.retrieval_s = time.perf_counter() - start - timings.rewrite_s
-        base = {"question": question, "standalone_question": standalone, "model": self.generator.name, "filter": scope}
+        return self.retriever.search(query, max(s.retrieval.top_k, s.answer.second_look_k), sources)
 
-        first = retrieved[: s.retrieval.top_k]
-        unknown = self.retriever.unknown_names(query) if s.answer.unknown_names else []
-        weak = not retrieved or max(p.score for p in retrieved) < s.answer.min_score
-        if unknown or weak:
-            yield AnswerEvent(kind="passages", passages=first)
-            yield AnswerEvent(kind="token", text=self.prompts.abstain)
-            base["unknown_names"] = unknown
-            yield from self._abstain(base, first, "unknown_name" if unknown else "weak_evidence", timings, start)
-            return
-
-        # the first pass reads top_k passages; if the model says the documents don't say, a second
-        # reads second_look_k, whose prompt starts with the first's (cached, so only the rest is read)
+    def _read(self, query, first, retrieved, stop, clock) -> Iterator[AnswerEvent]:
+        """The model reads the first passages, and all of them once more if it says the documents don't
+        say (the second look); returns the last pass."""
         passes = [first] + ([retrieved] if len(retrieved) > len(first) else [])
         for n, passages in enumerate(passes):
-            messages, used, left_out, timings.prompt_tokens = self.fit(query, passages)
+            messages, used, left_out, clock.timings.prompt_tokens = self.fit(query, passages)
             yield AnswerEvent(kind="passages", passages=used)
-            last = n == len(passes) - 1
-            run = _Run()
-            yield from self._generate(messages, stop, start, timings, run, hold=not last)
-            raw = "".join(run.pieces).strip()
-            if last or run.stopped or run.shown or not is_abstention(raw):
+            run = _Run(query=query, used=used, left_out=left_out, second_look=n > 0)
+            yield from self._generate(messages, stop, clock, run)
+            if run.stopped or run.shown or not grounding.is_abstention(run.raw):
                 break
-        timings.total_s = time.perf_counter() - start
-        timings.completion_tokens = len(run.pieces)
-        if len(run.pieces) > 1 and run.gen_start is not None and timings.total_s > run.gen_start - start:
-            timings.tokens_per_s = (len(run.pieces) - 1) / (start + timings.total_s - run.gen_start)
-        base["second_look"] = n > 0
-        stopped = run.stopped
+        return run
 
-        if not stopped and (not raw or is_abstention(raw)):
-            yield from self._abstain(base, used, "model", timings, start, left_out)
-            return
-        record = self._grounded(raw, used, base, timings)
-        record.left_out, record.stopped, record.read = left_out, stopped, [p.text for p in used]
-        judged = [x.support for x in record.sentences if not is_bare_verdict(x.text)]
-        if s.answer.min_support > 0 and not stopped and judged and max(judged) < s.answer.min_support:
-            yield from self._abstain(base, used, "unsupported", timings, start, left_out, withheld=record.answer)
-            return
-        if s.answer.restated and not stopped and adds_nothing(record.answer, query):
-            yield from self._abstain(base, used, "restated", timings, start, left_out, withheld=record.answer)
-            return
-        yield AnswerEvent(kind="answer", answer=record)
-
-    def _generate(self, messages, stop, start: float, timings: Timings, run: _Run, hold: bool) -> Iterator[AnswerEvent]:
-        """Stream the model's reply as token events. With `hold`, words are kept back while the reply may
-        still be the abstain sentence (a second pass may follow), and shown as soon as it is not."""
+    def _generate(self, messages, stop, clock: _Clock, run: _Run) -> Iterator[AnswerEvent]:
+        """Stream the model's reply, judging each sentence as it completes; shown sentences become token
+        events (see the module's doc for what is held back and what is dropped)."""
         s = self.settings
+        texts = [p.text for p in run.used]
         with closing(self.generator.stream(messages, s.model.max_tokens, s.model.temperature, s.model.seed)) as tokens:
             for piece in tokens:
                 if run.gen_start is None:
                     run.gen_start = time.perf_counter()
+                    clock.timings.first_token_s = clock.elapsed()
                 run.pieces.append(piece)
-                if not (hold and _may_be(self.prompts.abstain, run.pieces)):  # else held back
-                    if hold:  # not the abstain sentence after all: show what was held
-                        hold, piece = False, "".join(run.pieces)
-                    if not run.shown:
-                        timings.first_token_s = time.perf_counter() - start
-                    run.shown = True
-                    yield AnswerEvent(kind="token", text=piece)
+                done, run.pending = grounding.complete_sentences(run.pending + piece)
+                for sentence in done:
+                    yield from self._judged(run, grounding.judge(sentence, run.query, texts), clock)
                 if stop is not None and stop.is_set():
                     run.stopped = True
-                    break
-        if hold and run.pieces and (run.stopped or not is_abstention("".join(run.pieces))):
-            timings.first_token_s = time.perf_counter() - start  # held to the end, and no second pass follows
+                    return
+        for sentence in grounding.split_sentences(run.pending):
+            yield from self._judged(run, grounding.judge(sentence, run.query, texts), clock)
+        run.pending = ""
+
+    def _judged(self, run: _Run, judged: grounding.Judged, clock: _Clock) -> Iterator[AnswerEvent]:
+        run.judged.append(judged)
+        if not run.shown and not grounding.grounded(judged, run.query, self.settings.answer.min_support):
+            return  # held: nothing is shown before a grounded sentence
+        if run.shown and judged.invented and self.settings.answer.min_support > 0:
+            run.dropped.append(judged.text)
+            return
+        yield from self._show(run, [j for j in run.judged if j not in run.sentences and j.text not in run.dropped],
+                              clock)
+
+    def _show(self, run: _Run, sentences: list[grounding.Judged], clock: _Clock) -> Iterator[AnswerEvent]:
+        if sentences and not run.shown:
+            clock.timings.first_sentence_s = clock.elapsed()
             run.shown = True
-            yield AnswerEvent(kind="token", text="".join(run.pieces))
+        for j in sentences:
+            run.sentences.append(j)
+            yield AnswerEvent(kind="token", text=("" if len(run.sentences) == 1 else " ") + j.text,
+                              sentence=j.record())
+
+    def _verdict(self, run: _Run) -> str | None:
+        """Why the answer is withheld (grounding.AFTER's first rule that fires), or None."""
+        s = self.settings
+        if run.stopped or run.shown:
+            return None
+        case = grounding.Case(run.query, run.used, raw=run.raw, sentences=run.judged, min_support=s.answer.min_support)
+        return grounding.first_reason(grounding.AFTER, case, set() if s.answer.restated else {"restated"})
+
+    def _finish(self, run: _Run, reason: str | None, base: dict, clock: _Clock) -> AnswerEvent:
+        clock.timings.total_s = clock.elapsed()
+        clock.timings.completion_tokens = len(run.pieces)
+        if len(run.pieces) > 1 and run.gen_start is not None:
+            clock.timings.tokens_per_s = (len(run.pieces) - 1) / max(1e-6, time.perf_counter() - run.gen_start)
+        base = {**base, "second_look": run.second_look, "read": [p.text for p in run.used]}
+        if reason:
+            withheld = None if reason == "model" else " ".join(j.text for j in run.judged) or None
+            return self._abstain(base, run.used, reason, clock, run.left_out, withheld)
+        text = " ".join(j.text for j in run.sentences)
+        cited = list(dict.fromkeys(n for j in run.sentences for n in j.citations))
+        claims = {n: " ".join(j.text for j in run.sentences if n in j.citations) for n in cited}
+        return AnswerEvent(kind="answer", answer=Answer(
+            **base, answer=text, abstained=False, passages=run.used, timings=clock.timings,
+            citations=[_citation(n, run.used[n - 1], claims[n]) for n in cited],
+            sentences=[j.record() for j in run.sentences], left_out=run.left_out, stopped=run.stopped,
+            withheld=" ".join(run.dropped) or None,
+        ))
 
     def warm(self) -> None:
         """Load the embedder and the model and process the fixed system prompt now (the server does this
@@ -168,7 +197,8 @@ class AnswerService:
 
     def rewrite(self, question: str, history: list[Turn]) -> str:
         """The follow-up as a standalone question (the question itself if the model returns nothing)."""
-        text = self.generator.complete(self.prompts.rewrite_messages(question, history), REWRITE_TOKENS, 0.0, self.settings.model.seed)
+        text = self.generator.complete(self.prompts.rewrite_messages(question, history), REWRITE_TOKENS, 0.0,
+                                       self.settings.model.seed)
         for line in text.splitlines():  # the first line that is a question, not a label ("Conversation:")
             line = line.strip().removeprefix("Standalone question:").strip().strip('"')
             if line and not line.endswith(":"):
@@ -178,52 +208,51 @@ class AnswerService:
     def fit(self, query: str, passages: list[Passage]) -> tuple[list[dict[str, str]], list[Passage], list[Passage], int]:
         """The messages that fit the context window, with the passages used and those left out."""
         count = self.generator.count_tokens
-        shown = passages
         fixed = sum(count(m["content"]) + MESSAGE_OVERHEAD for m in self.prompts.messages(query, [])) + MESSAGE_OVERHEAD
-        costs = [count(self.prompts.passage(n, p)) + 2 for n, p in enumerate(shown, 1)]
+        costs = [count(self.prompts.passage(n, p)) + 2 for n, p in enumerate(passages, 1)]
         kept, total = fit(costs, fixed, self.generator.context_window - self.settings.model.max_tokens)
         used, left_out = passages[:kept], passages[kept:]
-        return self.prompts.messages(query, shown[:kept]), used, left_out, total
+        return self.prompts.messages(query, used), used, left_out, total
 
-    def _grounded(self, raw: str, passages: list[Passage], base: dict, timings: Timings) -> Answer:
-        texts = [p.text for p in passages]
-        text, _, dropped = resolve(raw, len(passages))
-        text, checked = check_sentences(text, texts)
-        cited = list(dict.fromkeys(n for _, ns, _, _ in checked for n in ns))
-        if not cited:  # every answer cites something: the passage it overlaps most
-            best = best_overlap(text, texts)
-            if best is not None:
-                text, cited = f"{text} [{best}]", [best]
-        claims = {n: " ".join(sent for sent, ns, _, _ in checked if n in ns) or text for n in cited}
-        return Answer(
-            **base, answer=text, abstained=False, passages=passages, timings=timings, dangling_markers=dropped,
-            citations=[_citation(n, passages[n - 1], claims[n]) for n in cited],
-            sentences=[Sentence(text=t, citations=ns, supported=ok, support=sc) for t, ns, ok, sc in checked],
-        )
-
-    def _abstain(self, base, passages, reason, timings, start, left_out=(), withheld=None) -> Iterator[AnswerEvent]:
-        text = self.prompts.abstain
-        timings.total_s = time.perf_counter() - start
-        yield AnswerEvent(kind="answer", answer=Answer(
-            **base, answer=text, abstained=True, abstain_reason=reason, citations=[],
-            passages=passages, left_out=list(left_out), timings=timings, withheld=withheld,
+    def _abstain(self, base, passages, reason, clock, left_out=(), withheld=None) -> AnswerEvent:
+        clock.timings.total_s = clock.elapsed()
+        return AnswerEvent(kind="answer", answer=Answer(
+            **base, answer=self.prompts.abstain, abstained=True, abstain_reason=reason, citations=[],
+            passages=passages, left_out=list(left_out), timings=clock.timings, withheld=withheld,
         ))
 
 
-def _may_be(sentence: str, pieces: list[str]) -> bool:
-    """Whether the reply written so far is the start of `sentence`, or the sentence itself (and more)."""
-    said, whole = (" ".join(x.lower().split()) for x in ("".join(pieces), sentence))
-    return whole.startswith(said) or said.startswith(whole)
-
-
-class _Run:
-    """One pass of the model: what it wrote, when it began, whether it was stopped or anything shown."""
+class _Clock:
+    """When the question came, and the timings measured from then."""
 
     def __init__(self):
-        self.pieces: list[str] = []
-        self.gen_start: float | None = None
-        self.stopped = False
-        self.shown = False
+        self.start = time.perf_counter()
+        self.timings = Timings()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+
+@dataclass
+class _Run:
+    """One pass of the model: what it wrote and how each sentence was judged, shown, held or dropped."""
+
+    query: str
+    used: list[Passage]
+    left_out: list[Passage]
+    second_look: bool = False
+    pieces: list[str] = field(default_factory=list)
+    pending: str = ""  # the sentence being written
+    judged: list[grounding.Judged] = field(default_factory=list)
+    sentences: list[grounding.Judged] = field(default_factory=list)  # shown, in order
+    dropped: list[str] = field(default_factory=list)
+    gen_start: float | None = None
+    stopped: bool = False
+    shown: bool = False
+
+    @property
+    def raw(self) -> str:
+        return "".join(self.pieces).strip()
 
 
 def _citation(n: int, p: Passage, claim: str) -> Citation:

@@ -284,6 +284,7 @@ def _print_sources(answer) -> None:
         print(textwrap.indent(textwrap.fill(" ".join(shown.split())[:400], 96), "      "))
     t = answer.timings
     first = f"{t.first_token_s:.1f} s to first token, " if t.first_token_s else ""
+    first += f"{t.first_sentence_s:.1f} s to the first checked sentence, " if t.first_sentence_s else ""
     speed = f", {t.tokens_per_s:.1f} tokens/s" if t.tokens_per_s else ""
     print(f"\n{answer.model}: {first}{t.total_s:.1f} s total{speed}", file=sys.stderr)
 

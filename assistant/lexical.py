@@ -31,7 +31,19 @@ _TOKEN = re.compile(r"(?u)\b(?:\w\w+|\d)\b")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d\d)-(\d\d)(?!\d)")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
-TOKENIZER = 3
+# Technical terms are also kept whole, unstemmed (version 4): options (--no-init-file, -X), paths
+# (/etc/cron.deny, ~/.bashrc), dotted and scoped names and versions (core.hooksPath, std::vector, 2.13.0)
+# and operators (:::, &&, >>=); and a camelCase name also gives its parts
+# (getLevelNamesMapping -> get level names mapping), so either spelling finds it.
+_TERM = re.compile(
+    r"(?<![\w/~.-])(?:--?[A-Za-z][\w-]*"  # an option
+    r"|~?(?:\.{0,2}/)?[\w.+-]*/[\w.+/-]*\w"  # a path with at least one slash
+    r"|\w+(?:(?:\.|::|->)\w+)+)"  # dotted or scoped names, versions
+    r"|(?<![^\s(\[{\"'`])[!$%&*+,:;<=>?@^|~/\\-]{2,4}(?=[\s)\]}\"'`.,]|$)"  # an operator standing alone
+)
+_DECORATION = re.compile(r"^([-=*_#|~.])\1*$")  # rules and underlines of plain text and Markdown, not operators
+_CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+TOKENIZER = 4
 
 
 class Tokenizer:
@@ -43,8 +55,16 @@ class Tokenizer:
         self._stop = set(STOPWORDS_EN)
 
     def __call__(self, text: str) -> list[str]:
+        """Stemmed words without stop words, then the text's technical terms whole.
+
+            >>> Tokenizer()("Run bash --no-init-file; see /etc/cron.deny and getLevelNamesMapping.")
+            ['run', 'bash', 'init', 'file', 'see', 'etc', 'cron', 'deni', 'getlevelnamesmap', 'get', 'level', 'name', 'map', '--no-init-file', '/etc/cron.deny']
+        """
         text = _ISO_DATE.sub(_spelled, text)
-        return self._stem([t for t in _TOKEN.findall(text.lower()) if t not in self._stop])
+        words = [t for t in _TOKEN.findall(text.lower()) if t not in self._stop]
+        words += [p.lower() for w in re.findall(r"\b[a-z]+[A-Z]\w*\b", text) for p in _CAMEL.findall(w)]
+        terms = [t.lower() for t in _TERM.findall(text) if not _DECORATION.match(t)]
+        return self._stem(words) + terms
 
 
 def _spelled(m: re.Match) -> str:

@@ -124,13 +124,15 @@ class Sentence(BaseModel):
     text: str
     citations: list[int] = Field(default_factory=list)
     supported: bool
-    support: float = Field(0.0, description="share of the sentence's content words found in its best cited passage")
+    support: float = Field(0.0, description="share of what the sentence adds beyond the question (its words, "
+                           "figures and names) found in the passages it cites; 0 when a figure or name is in none")
 
 
 class Timings(BaseModel):
     rewrite_s: float = 0.0
     retrieval_s: float = 0.0
-    first_token_s: float | None = None
+    first_token_s: float | None = Field(None, description="the model's first token, from the question")
+    first_sentence_s: float | None = Field(None, description="the first checked sentence shown, from the question")
     total_s: float = 0.0
     tokens_per_s: float | None = None
     prompt_tokens: int = 0
@@ -164,8 +166,8 @@ class Answer(BaseModel):
         "(abstain_reason 'unknown_name')"
     )
     withheld: str | None = Field(
-        None, description="the model's answer that a check withheld (abstain_reason 'unsupported' or 'restated'): "
-        "kept for review, never given as the answer"
+        None, description="the model's text a check withheld (abstain_reason 'unsupported' or 'restated', or "
+        "sentences naming a figure or name no passage holds): kept for review, never given as the answer"
     )
     stopped: bool = Field(False, description="the user stopped the generation before the model finished")
     second_look: bool = Field(
@@ -189,7 +191,8 @@ class Answer(BaseModel):
 class AnswerEvent(BaseModel):
     """One step of a streamed answer: the passages found, a piece of text, or the final record."""
 
-    kind: str = Field(description="'passages', 'token' or 'answer'")
+    kind: str = Field(description="'rewrite', 'passages', 'token' or 'answer'")
     text: str = ""
+    sentence: Sentence | None = Field(None, description="with a 'token' of the answer: the checked sentence it shows")
     passages: list[Passage] = Field(default_factory=list)
     answer: Answer | None = None

@@ -33,7 +33,7 @@ import threading
 from assistant.app import Workspace
 from assistant.errors import AssistantError
 from assistant.ingest.loaders import SUPPORTED
-from assistant.records import Answer, Turn, where
+from assistant.records import Answer, Sentence, Turn, where
 
 _CSS = """
 #sources .passage { border-left: 3px solid #6366f1; padding: 4px 10px; margin: 8px 0 14px; white-space: pre-wrap; }
@@ -126,15 +126,17 @@ def render_answer(answer: Answer, collection: str = "") -> str:
     if answer.abstained or not answer.sentences:
         body = inert(answer.answer)
     else:
-        out = []
-        for sentence in answer.sentences:
-            text = _cite_links(inert(sentence.text))
-            if not sentence.supported:
-                text = f"<span class='unsupported' title='No cited passage supports this sentence'>{text}</span> ⚠"
-            out.append(text)
-        body = " ".join(out)
+        body = " ".join(render_sentence(sentence) for sentence in answer.sentences)
     by = html.escape(answer.model + (f" · {collection}" if collection else ""))
     return f"{body}\n\n<div class='by'>answered by {by}</div>"
+
+
+def render_sentence(sentence: Sentence) -> str:
+    """One checked sentence: inert, its markers linked, flagged when its citations do not hold it."""
+    text = _cite_links(inert(sentence.text))
+    if not sentence.supported:
+        text = f"<span class='unsupported' title='No cited passage supports this sentence'>{text}</span> ⚠"
+    return text
 
 
 def inert(text: str) -> str:
@@ -204,8 +206,9 @@ def build(workspace: Workspace):
             for event in service.stream(message, past, stop=stop):
                 if event.kind == "passages":
                     yield history, render_sources(None, event.passages), "", turns, gr.skip()
-                elif event.kind == "token":
-                    history[-1]["content"] += inert(event.text)
+                elif event.kind == "token":  # a checked sentence of the answer (or the abstain sentence)
+                    lead = " " if event.sentence is not None and history[-1]["content"] else ""
+                    history[-1]["content"] += lead + render_sentence(event.sentence) if event.sentence else inert(event.text)
                     yield history, gr.skip(), "", turns, gr.skip()
                 elif event.answer is not None:
                     answer = event.answer

@@ -147,17 +147,16 @@ def test_no_rewrite_without_history_or_when_switched_off():
 
 
 def test_stop_ends_the_generation_and_releases_the_model():
-    svc, gen = service("The tower was built in 1923 and it is 31 metres tall and it is white [1].")
+    svc, gen = service("The tower was built in 1923 [1]. It is 31 metres tall [1]. It is white and old and tall [1].")
     stop = threading.Event()
     tokens = []
     for event in svc.stream("When was the tower built?", stop=stop):
         if event.kind == "token":
             tokens.append(event.text)
-            if len(tokens) == 3:
-                stop.set()
+            stop.set()  # after the first shown sentence
         answer = event.answer
-    assert len(tokens) == 3 and answer.stopped and not answer.abstained
-    assert answer.answer.startswith("The tower was")
+    assert tokens == ["The tower was built in 1923 [1]."] and answer.stopped and not answer.abstained
+    assert answer.answer == "The tower was built in 1923 [1]."  # what was shown, nothing more
     assert gen.closed  # the model's stream was closed, so its lock is free for the next request
 
 
@@ -178,13 +177,15 @@ def test_a_refusal_from_the_first_passages_gets_a_second_look_with_more():
     assert second.startswith(passage_one)  # the second prompt extends the first: its prefix stays cached
 
 
-def test_an_answer_from_the_first_passages_is_streamed_at_once_and_asked_once():
-    svc, gen = service("The tower is 31 metres tall [1].", retrieval__top_k=1, answer__second_look_k=3)
+def test_an_answer_from_the_first_passages_is_streamed_sentence_by_sentence_and_asked_once():
+    svc, gen = service("The tower is 31 metres tall [1]. It was built in 1923 [1].", retrieval__top_k=1,
+                       answer__second_look_k=3)
     events = list(svc.stream("How tall is the tower?"))
     tokens = [e.text for e in events if e.kind == "token"]
-    # "The" is held (the refusal begins so), then shown with the word that rules the refusal out; then word by word
-    assert tokens[:2] == ["The tower ", "is "] and len(tokens) > 4
+    assert tokens == ["The tower is 31 metres tall [1].", " It was built in 1923 [1]."]
+    assert all(e.sentence is not None and e.sentence.supported for e in events if e.kind == "token")
     assert len(gen.calls) == 1 and not events[-1].answer.second_look and len(events[-1].answer.passages) == 1
+    assert events[-1].answer.timings.first_sentence_s is not None
 
 
 def test_a_second_refusal_abstains_and_shows_the_sentence_once():
