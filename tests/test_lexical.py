@@ -187,3 +187,33 @@ def test_a_question_naming_the_day_finds_the_document_dated_that_day(tmp_path, f
     assert top("the harbour report of 2 October 2023") == "other-2023-10-02.md"
     assert top("ferry news of 2023-11-20") == "other-2023-11-20.md"
     assert lexical.tokenize("2023-13-45") == ["2023", "13", "45"]  # no calendar day: no month added
+
+
+def test_options_paths_operators_and_identifiers_are_found_by_exact_search(tmp_path, fake_embedder):
+    """Technical terms are kept whole as well as split: the passage that holds the exact term ranks first,
+    above passages that hold only its parts."""
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    docs = {
+        "options.md": "Start the shell with --no-init-file to skip the personal start-up file.",
+        "parts.md": "The init script reads a file; there is no default. The file names no init.",
+        "cron.md": "Users listed in /etc/cron.deny may not use the cron service.",
+        "deny.md": "The etc folder holds cron tables; a deny list exists for services.",
+        "ops.md": "The ::: operator joins the argument lists of two sources in GNU parallel.",
+        "ops2.md": "The :: operator and the : builtin are different things in shell scripts.",
+        "api.md": "logging.getLevelNamesMapping returns a mapping of level names to numbers.",
+        "api2.md": "Level names are strings; the mapping of names is kept by the logging module in a dict.",
+    }
+    for name, text in docs.items():
+        (corpus / name).write_text(text + "\n")
+    store, _, lexical = parts(tmp_path / "data", fake_embedder)
+    run(corpus, tmp_path / "data", fake_embedder)
+
+    def top(query: str) -> str:
+        best = lexical.search(query, 1)[0][0]
+        return store.get([best], [0.0] * fake_embedder.dimension)[best].source
+
+    assert top("What does --no-init-file do?") == "options.md"
+    assert top("Who may use cron if /etc/cron.deny exists?") == "cron.md"
+    assert top("What does the ::: operator do?") == "ops.md"
+    assert top("What does getLevelNamesMapping return?") == "api.md"
