@@ -9,6 +9,9 @@ import pytest
 from assistant.errors import IngestError
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loaders import load
+from assistant.ingest.pipeline import ingest
+from assistant.manifest import Manifest
+from assistant.store import ChromaStore
 from tests.support.fakes import WordCounter
 from tests.support.formats import HTML, make_docx, make_pdf
 
@@ -121,3 +124,25 @@ def test_header_metadata_is_read_and_prose_is_not(tmp_path):
     assert load(prose, tmp_path).meta == ""
     chunks = chunk_document(load(article, tmp_path), WordCounter(), 60, 10)
     assert all(c.meta == "Source: Mashable · Published: 2023-11-27" for c in chunks)
+
+
+def test_a_pdf_indexed_by_the_earlier_reader_is_read_again(tmp_path, fake_embedder):
+    """A reader's version is part of its files' content hash: after the PDF reader changed, an index made
+    by the old one is brought up to date by the next ingest, with no --rebuild; other files stay unchanged."""
+    from assistant.ingest import loaders
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    make_pdf(corpus / "report.pdf", [["Page one text about tides."]])
+    (corpus / "notes.txt").write_text("Notes about ice.\n")
+    store = ChromaStore(tmp_path / "chroma", "col", fake_embedder.id, fake_embedder.dimension)
+    manifest = Manifest(tmp_path / "manifest.sqlite", "col")
+    ingest(corpus, store, manifest, fake_embedder, 60, 10)
+    old = dict(loaders.READER_VERSIONS)
+    try:
+        loaders.READER_VERSIONS[".pdf"] = "a-later-reader"
+        report = ingest(corpus, store, manifest, fake_embedder, 60, 10)
+    finally:
+        loaders.READER_VERSIONS.clear()
+        loaders.READER_VERSIONS.update(old)
+    assert report.updated == ["report.pdf"] and report.unchanged == 1

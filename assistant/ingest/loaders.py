@@ -28,6 +28,17 @@ _META_LINE = re.compile(r"^([A-Z][A-Za-z][A-Za-z ]{0,23}):[ \t]+(\S.{0,199})$")
 _MD_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
 
 
+# A reader whose text changed since files of its type were indexed: its files are read again at the next
+# ingest, because the version is part of their content hash (the others' hashes are the bytes' alone).
+READER_VERSIONS = {".pdf": "pdfium-1"}
+
+
+def content_hash(path: Path, data: bytes) -> str:
+    """What decides whether a file changed since it was indexed: its bytes, and its reader's version."""
+    version = READER_VERSIONS.get(path.suffix.lower(), "")
+    return hashlib.sha256(version.encode() + data).hexdigest()
+
+
 def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED
 
@@ -72,7 +83,7 @@ def load(path: Path, root: Path, data: bytes | None = None) -> Document:
         raise IngestError(f"{source}: has no text")
     return Document(
         source=source, title=title or _title(path, text, markdown), text=text,
-        content_hash=hashlib.sha256(data).hexdigest(), markdown=markdown, pages=pages, meta=header_metadata(text),
+        content_hash=content_hash(path, data), markdown=markdown, pages=pages, meta=header_metadata(text),
     )
 
 

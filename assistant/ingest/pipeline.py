@@ -13,7 +13,6 @@ are kept and not embedded again.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from contextlib import contextmanager
@@ -23,7 +22,7 @@ from pathlib import Path
 from assistant.embed import Embedder
 from assistant.errors import IngestError
 from assistant.ingest.chunking import chunk_document
-from assistant.ingest.loaders import is_supported, load, relative_source
+from assistant.ingest.loaders import content_hash, is_supported, load, relative_source
 from assistant.lexical import LexicalIndex
 from assistant.manifest import Manifest
 from assistant.records import Chunk, Document
@@ -176,7 +175,7 @@ def ingest(
             continue
         modified[source] = stat.st_mtime
         with _timed(report, "read"):
-            digest = hashlib.sha256(data).hexdigest()
+            digest = content_hash(path, data)
         record = known.get(source)
         if record and record.status == "done" and record.content_hash == digest:
             report.unchanged += 1
