@@ -45,12 +45,14 @@ from assistant.citations import best_span
 from assistant.config import Settings
 from assistant.errors import FilterError
 from assistant.filters import allowed
+from assistant.focus import focus
 from assistant.generate import Generator
 from assistant.prompts import Prompts
 from assistant.records import Answer, AnswerEvent, Citation, Filter, Passage, Timings, Turn
 from assistant.retrieve import Retriever
 
 REWRITE_TOKENS = 64  # a standalone question is short
+FOCUS_CHARS = 300  # of a passage read cut: the sentences that bear on the question and their neighbours
 
 
 class AnswerService:
@@ -114,9 +116,11 @@ class AnswerService:
         say (the second look); returns the last pass."""
         passes = [first] + ([retrieved] if len(retrieved) > len(first) else [])
         for n, passages in enumerate(passes):
-            messages, used, left_out, clock.timings.prompt_tokens = self.fit(query, passages)
-            yield AnswerEvent(kind="passages", passages=used)
-            run = _Run(query=query, used=used, left_out=left_out, second_look=n > 0)
+            prompt = self.fit(query, passages)
+            clock.timings.prompt_tokens = prompt.tokens
+            yield AnswerEvent(kind="passages", passages=prompt.used)
+            run = _Run(query=query, used=prompt.used, left_out=prompt.left_out, read=prompt.read, second_look=n > 0)
+            messages = prompt.messages
             yield from self._generate(messages, stop, clock, run)
             if run.stopped or run.shown or not grounding.is_abstention(run.raw):
                 break
@@ -175,7 +179,7 @@ class AnswerService:
         clock.timings.completion_tokens = len(run.pieces)
         if len(run.pieces) > 1 and run.gen_start is not None:
             clock.timings.tokens_per_s = (len(run.pieces) - 1) / max(1e-6, time.perf_counter() - run.gen_start)
-        base = {**base, "second_look": run.second_look, "read": [p.text for p in run.used]}
+        base = {**base, "second_look": run.second_look, "read": run.read}
         if reason:
             withheld = None if reason == "model" else " ".join(j.text for j in run.judged) or None
             return self._abstain(base, run.used, reason, clock, run.left_out, withheld)
@@ -205,14 +209,19 @@ class AnswerService:
                 return line
         return question
 
-    def fit(self, query: str, passages: list[Passage]) -> tuple[list[dict[str, str]], list[Passage], list[Passage], int]:
-        """The messages that fit the context window, with the passages used and those left out."""
+    def fit(self, query: str, passages: list[Passage]) -> Prompt:
+        """The messages that fit the context window, with the passages used and those left out. The model
+        reads the best `answer.read_whole` passages whole and the others cut to what bears on the question
+        (focus.py); the record keeps them whole, for citations and spans."""
         count = self.generator.count_tokens
+        whole = self.settings.answer.read_whole
+        shown = [p if n < whole else p.model_copy(update={"text": focus(query, p.text, FOCUS_CHARS)})
+                 for n, p in enumerate(passages)]
         fixed = sum(count(m["content"]) + MESSAGE_OVERHEAD for m in self.prompts.messages(query, [])) + MESSAGE_OVERHEAD
-        costs = [count(self.prompts.passage(n, p)) + 2 for n, p in enumerate(passages, 1)]
+        costs = [count(self.prompts.passage(n, p)) + 2 for n, p in enumerate(shown, 1)]
         kept, total = fit(costs, fixed, self.generator.context_window - self.settings.model.max_tokens)
-        used, left_out = passages[:kept], passages[kept:]
-        return self.prompts.messages(query, used), used, left_out, total
+        return Prompt(self.prompts.messages(query, shown[:kept]), passages[:kept], passages[kept:], total,
+                      [p.text for p in shown[:kept]])
 
     def _abstain(self, base, passages, reason, clock, left_out=(), withheld=None) -> AnswerEvent:
         clock.timings.total_s = clock.elapsed()
@@ -220,6 +229,18 @@ class AnswerService:
             **base, answer=self.prompts.abstain, abstained=True, abstain_reason=reason, citations=[],
             passages=passages, left_out=list(left_out), timings=clock.timings, withheld=withheld,
         ))
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What the model is given: the messages, the passages used (whole, for the record) and left out for lack
+    of room, the prompt's size in tokens, and each used passage's text as the model reads it."""
+
+    messages: list[dict[str, str]]
+    used: list[Passage]
+    left_out: list[Passage]
+    tokens: int
+    read: list[str]
 
 
 class _Clock:
@@ -240,6 +261,7 @@ class _Run:
     query: str
     used: list[Passage]
     left_out: list[Passage]
+    read: list[str] = field(default_factory=list)
     second_look: bool = False
     pieces: list[str] = field(default_factory=list)
     pending: str = ""  # the sentence being written

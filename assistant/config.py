@@ -20,7 +20,7 @@ A bad value raises `ConfigError` naming the setting and what it accepts:
     Traceback (most recent call last):
     ...
     assistant.errors.ConfigError: bad settings:
-      setting 'retrieval.top_k' = 0: Input should be greater than or equal to 1 (Passages the model reads per question, 1 to 50. ...)
+      setting 'retrieval.top_k' = 0: Input should be greater than or equal to 1 (Passages the model reads per question, 1 to 50: ...)
 """
 
 from __future__ import annotations
@@ -184,8 +184,9 @@ class Retrieval(_Section):
         "hybrid", description="'hybrid' fuses the embedding search and BM25 (best in general), 'dense' or "
         "'lexical' use one alone.",
     )
-    top_k: int = Field(2, ge=1, le=50, description="Passages the model reads per question, 1 to 50. Each costs "
-                       "about 2 s of reading on 2 CPU cores; raise it for questions that need several documents.")
+    top_k: int = Field(4, ge=1, le=50, description="Passages the model reads per question, 1 to 50: the best "
+                       "answer.read_whole of them whole, the rest cut to their sentences that bear on the question. "
+                       "More finds more of the evidence; each whole passage costs about 2 s of reading on 2 CPU cores.")
     candidates: int = Field(60, ge=1, le=1000, description="Candidates taken from each search before fusion "
                             "(1 to 1000); more finds rarer passages, at a little more time.")
     lexical_weight: float = Field(5.0, ge=0.0, le=10.0, description="Weight of the BM25 ranking against the "
@@ -203,7 +204,11 @@ class Retrieval(_Section):
 class Answer(_Section):
     """When the model is asked, and when its answer is withheld (answer.py, citations.py, names.py)."""
 
-    second_look_k: int = Field(4, ge=0, le=50, description="When the model says the documents don't say from the "
+    read_whole: int = Field(2, ge=0, le=50, description="Of the retrieval.top_k passages, how many the model reads "
+                            "whole; the others are cut to the sentences that share the question's words, with their "
+                            "neighbours (about 300 characters each). Raise it when answers need whole sections, at "
+                            "about 2 s a passage on 2 CPU cores.")
+    second_look_k: int = Field(6, ge=0, le=50, description="When the model says the documents don't say from the "
                                "top_k passages, ask once more with this many (the first stay cached, so only the "
                                "new ones are read); 0 or at most retrieval.top_k: never.")
     min_score: float = Field(0.34, ge=-1.0, le=1.0, description="Abstain without asking the model when the best "

@@ -182,7 +182,8 @@ def generation(args) -> dict:
         service, s = app.service, app.settings
         gen = app.generator
         retrieved = service.retriever.search(QUESTION, s.retrieval.top_k)
-        messages, used, _, prompt_tokens = service.fit(QUESTION, retrieved)  # the service's own prompt
+        prompt = service.fit(QUESTION, retrieved)  # the service's own prompt
+        messages, used, prompt_tokens = prompt.messages, prompt.used, prompt.tokens
         bare = Llama(model_path=str(gen.path), n_ctx=s.model.n_ctx, n_threads=s.model.n_threads, n_threads_batch=s.model.n_threads,
                      n_gpu_layers=s.model.n_gpu_layers, seed=s.model.seed, verbose=False)
         gen.load()

@@ -95,7 +95,7 @@ def test_embedder_must_be_known():
 def test_updated_copies_and_checks():
     s = load_settings()
     t = s.updated(retrieval__top_k=5, model__name=None)
-    assert t.retrieval.top_k == 5 and s.retrieval.top_k == 2 and t.model.name == s.model.name
+    assert t.retrieval.top_k == 5 and s.retrieval.top_k == 4 and t.model.name == s.model.name
     with pytest.raises(ConfigError):
         s.updated(retrieval__top_k=0)
     assert isinstance(t, Settings)
