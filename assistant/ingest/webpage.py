@@ -7,6 +7,8 @@ it is given the bytes of the file. The title comes from the page's metadata.
 
 from __future__ import annotations
 
+import re
+
 from assistant.errors import IngestError
 
 
@@ -24,4 +26,17 @@ def read_html(text: str, source: str) -> tuple[str, str]:
         raise IngestError(f"{source}: could not parse the HTML ({type(exc).__name__}: {exc})") from None
     if not body or not body.strip():
         raise IngestError(f"{source}: no main text found in the HTML page")
-    return body, (meta.title or "").strip() if meta else ""
+    return unescape(body), (meta.title or "").strip() if meta else ""
+
+
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+.!|<>~-])")
+
+
+def unescape(markdown: str) -> str:
+    """The text as written: trafilatura's Markdown escapes punctuation (`max\\_page\\_count`), which would
+    hide identifiers from exact search and from the reader.
+
+        >>> unescape(r"The max\\_page\\_count PRAGMA \\[see 2.1\\]")
+        'The max_page_count PRAGMA [see 2.1]'
+    """
+    return _ESCAPED.sub(r"\1", markdown)
