@@ -154,7 +154,8 @@ class AnswerService:
         if run.shown and judged.invented and self.settings.answer.min_support > 0:
             run.dropped.append(judged.text)
             return
-        yield from self._show(run, [j for j in run.judged if j not in run.sentences and j.text not in run.dropped],
+        shown = {id(j) for j in run.sentences}
+        yield from self._show(run, [j for j in run.judged if id(j) not in shown and not (run.shown and j.invented)],
                               clock)
 
     def _show(self, run: _Run, sentences: list[grounding.Judged], clock: _Clock) -> Iterator[AnswerEvent]:
