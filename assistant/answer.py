@@ -148,15 +148,19 @@ class AnswerService:
         run.pending = ""
 
     def _judged(self, run: _Run, judged: grounding.Judged, clock: _Clock) -> Iterator[AnswerEvent]:
+        """Hold a sentence until one is grounded; then show what was held and what follows, except a sentence
+        naming a figure or name that no passage holds, which is dropped (kept in `withheld`)."""
         run.judged.append(judged)
         if not run.shown and not grounding.grounded(judged, run.query, self.settings.answer.min_support):
-            return  # held: nothing is shown before a grounded sentence
-        if run.shown and judged.invented and self.settings.answer.min_support > 0:
-            run.dropped.append(judged.text)
             return
-        shown = {id(j) for j in run.sentences}
-        yield from self._show(run, [j for j in run.judged if id(j) not in shown and not (run.shown and j.invented)],
-                              clock)
+        done = {id(j) for j in run.sentences} | run.dropped_ids
+        fresh = [j for j in run.judged if id(j) not in done]
+        checking = self.settings.answer.min_support > 0
+        for j in fresh:
+            if checking and j.invented:
+                run.dropped.append(j.text)
+                run.dropped_ids.add(id(j))
+        yield from self._show(run, [j for j in fresh if id(j) not in run.dropped_ids], clock)
 
     def _show(self, run: _Run, sentences: list[grounding.Judged], clock: _Clock) -> Iterator[AnswerEvent]:
         if sentences and not run.shown:
@@ -269,6 +273,7 @@ class _Run:
     judged: list[grounding.Judged] = field(default_factory=list)
     sentences: list[grounding.Judged] = field(default_factory=list)  # shown, in order
     dropped: list[str] = field(default_factory=list)
+    dropped_ids: set[int] = field(default_factory=set)
     gen_start: float | None = None
     stopped: bool = False
     shown: bool = False

@@ -196,3 +196,12 @@ def test_a_second_refusal_abstains_and_shows_the_sentence_once():
     assert "".join(e.text for e in events if e.kind == "token").count("documents don't say") == 1
     svc, gen = service("The documents don't say.", retrieval__top_k=1, answer__second_look_k=0)  # off: one pass
     assert svc.ask("Who founded the orchard society?").abstained and len(gen.calls) == 1
+
+
+def test_a_sentence_naming_a_figure_no_passage_holds_is_never_shown():
+    svc, _ = service("It is 99 metres wide [1]. The tower is 31 metres tall [1]. It cost 5000 crowns [1].")
+    events = list(svc.stream("How tall is the tower?"))
+    shown = "".join(e.text for e in events if e.kind == "token")
+    answer = events[-1].answer
+    assert shown == answer.answer == "The tower is 31 metres tall [1]."
+    assert "99 metres" in answer.withheld and "5000 crowns" in answer.withheld
