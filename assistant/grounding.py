@@ -76,7 +76,7 @@ def key_terms(text: str) -> set[str]:
     """The figures, technical terms and names of a text: each must stand in a passage a sentence cites."""
     text = _MARKER.sub(" ", text)
     numbers = {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
-    tech = {t.lower().rstrip(".") for t in _TECH.findall(text)}
+    tech = {t.rstrip(".") for t in _TECH.findall(text)}  # case kept: -X and -x are two options
     names = {_stem(n.lower()) for n in _NAME.findall(text)}
     return numbers | tech | names
 

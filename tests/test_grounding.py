@@ -79,7 +79,7 @@ def test_figures(sentence, supported):
 
 def test_key_terms_are_figures_paths_options_names_and_not_prose():
     assert key_terms("Run --no-init-file, see /etc/cron.deny and core.hooksPath on port 5,432 with PostgreSQL.") == {
-        "--no-init-file", "/etc/cron.deny", "core.hookspath", "5432", "postgr"}
+        "--no-init-file", "/etc/cron.deny", "core.hooksPath", "5432", "postgr"}
     assert key_terms("Use it e.g. for read and/or write access.") == set()
 
 
