@@ -164,4 +164,5 @@ def test_a_bundle_installs_and_answers_with_no_network_at_all(tmp_path, artifact
         {**found, "bundle_bytes": size, "bundle_made_s": made, "answer": answer["answer"],
          "cited": [c["source"] for c in answer["citations"]]}, indent=2))
     assert not answer["abstained"] and "2.13.0" in answer["answer"]
-    assert "installing.md" in [c["source"] for c in answer["citations"]]
+    # a cited answer: a passage it cites says it (installing.md and troubleshooting.md both do)
+    assert any("2.13.0" in c["text"] for c in answer["citations"]), answer["citations"]
