@@ -112,7 +112,7 @@ clean-index:
 	rm -rf data/
 
 # One self-contained archive for installing on a machine with no network (docs/airgapped.md):
-# dist/document-assistant-<commit>.tar with its sha256. Committed files only. About 2.5 GB.
+# dist/document-assistant-<commit>.tar with its sha256. Committed files only. About 2.2 GB.
 BUNDLE_OUT ?= dist
 ifdef BUNDLE
 bundle:
