@@ -1,0 +1,124 @@
+"""Check an unpacked offline bundle against its SHA256SUMS before anything is installed.
+
+`make install` runs this (with the system's Python: standard library only) when the
+project folder holds a bundle (`SHA256SUMS` or `wheels/`), and stops on the first
+problem with a message that names the file:
+
+- a file listed in SHA256SUMS that is missing or whose sha256 differs;
+- a file in `wheels/` that SHA256SUMS does not list (pip would see it);
+- SHA256SUMS or `wheels/` without the other.
+
+It does not look at files the bundle did not ship (`data/`, `.venv/`, `models/*.gguf`,
+your documents in `corpus/`), and it installs nothing. The manifest has the format of
+`sha256sum`, so `sha256sum -c SHA256SUMS` checks the same files by hand.
+
+A newer bundle unpacked over an older install: `--previous` names the SHA256SUMS of the
+bundle installed before (`make install` keeps a copy in `.venv/`). Its files that the new
+bundle no longer ships (old wheels, a deleted module) are removed first, but only those
+still exactly as shipped: a file you changed is left, and named.
+
+    $ python3 tools/verify_bundle.py
+    bundle verified: 183 files, 2,412 MB, commit 1a2b3c4d5e6f
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+MANIFEST = "SHA256SUMS"
+WHEELS = "wheels"
+
+
+class BundleError(Exception):
+    """A bundle that must not be installed; the message names the file and what to do."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(path: Path) -> dict[str, str]:
+    """SHA256SUMS -> {relative path: sha256}; lines as `sha256sum` writes them."""
+    entries = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64 or not name or name.startswith("/") or ".." in Path(name).parts:
+            raise BundleError(f"{path.name} line {number} is malformed: {line[:80]!r}. Copy the bundle again.")
+        entries[name] = digest.lower()
+    return entries
+
+
+def verify(root: Path) -> tuple[int, int]:
+    """Check every file of the bundle in root; return (files, bytes). Raises BundleError."""
+    manifest, wheels = root / MANIFEST, root / WHEELS
+    if not manifest.is_file():
+        raise BundleError(f"{WHEELS}/ is here but {MANIFEST} is missing: the bundle is incomplete. Unpack it again.")
+    entries = read_manifest(manifest)
+    if not wheels.is_dir():
+        raise BundleError(f"{MANIFEST} is here but {WHEELS}/ is missing: the bundle is incomplete. Unpack it again.")
+    for extra in sorted(p for p in wheels.iterdir() if f"{WHEELS}/{p.name}" not in entries):
+        raise BundleError(
+            f"{WHEELS}/{extra.name} is not listed in {MANIFEST}: pip would install from it. Remove it "
+            f"(a file left by an older bundle, or one added since) and run `make install` again."
+        )
+    total = 0
+    for name, expected in entries.items():
+        path = root / name
+        if not path.is_file():
+            raise BundleError(f"{name} is missing from the bundle. Unpack the archive again (check its sha256 first).")
+        if sha256_of(path) != expected:
+            raise BundleError(
+                f"{name} is altered: its sha256 is not the one in {MANIFEST}. Nothing was installed. "
+                "Copy the archive again and check its sha256 before unpacking."
+            )
+        total += path.stat().st_size
+    return len(entries), total
+
+
+def remove_previous(root: Path, previous: Path) -> list[str]:
+    """Delete the files the previous bundle shipped and this one does not, if unchanged; return them."""
+    current = read_manifest(root / MANIFEST)
+    removed = []
+    for name, digest in read_manifest(previous).items():
+        path = root / name
+        if name in current or not path.is_file():
+            continue
+        if sha256_of(path) == digest:
+            path.unlink()
+            removed.append(name)
+        else:
+            print(f"note: {name} came with the previous bundle, not this one, and was changed since: left as it is")
+    return removed
+
+
+def main(argv: list[str]) -> int:
+    args = list(argv)
+    previous = None
+    if args[:1] == ["--previous"]:
+        previous = Path(args[1])
+        args = args[2:]
+    root = Path(args[0]) if args else Path.cwd()
+    try:
+        if previous is not None and previous.is_file() and (root / MANIFEST).is_file():
+            removed = remove_previous(root, previous)
+            if removed:
+                print(f"removed {len(removed)} files of the previous bundle that this one no longer ships")
+        files, size = verify(root)
+    except BundleError as exc:
+        print(f"error: bundle check failed: {exc}", file=sys.stderr)
+        return 1
+    commit = (root / "COMMIT").read_text().split()[0][:12] if (root / "COMMIT").is_file() else "unknown"
+    print(f"bundle verified: {files} files, {size / 1e6:,.0f} MB, commit {commit}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
