@@ -33,11 +33,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    common, scope = _common_options(), _scope_options()
+    p = argparse.ArgumentParser(prog="assistant", description="Ask questions about your own documents, offline, with cited answers.")
+    p.set_defaults(func=lambda a: (p.print_help(), 0)[1], debug=False)
+    sub = p.add_subparsers(title="commands")
+    for add in (_ingest_parser, _ask_parser, _chat_parser, _status_parser, _collections_parser, _models_parser,
+                _eval_parser, _serve_parser):
+        add(sub, common, scope)
+    return p
+
+
+def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, help="folder of the index (default: data/ in the project, or the settings)")
     common.add_argument("--debug", action="store_true", help="show full tracebacks")
     common.add_argument("--collection", metavar="NAME",
                         help="a named collection (setting 'store.collections'; `assistant collections` lists them)")
+    return common
+
+
+def _scope_options() -> argparse.ArgumentParser:
     scope = argparse.ArgumentParser(add_help=False)
     scope.add_argument("--file", action="append", default=[], metavar="PATTERN",
                        help="only documents whose path matches this glob, e.g. 'reports/*.pdf' (repeatable)")
@@ -45,11 +60,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="only documents in this folder of the corpus, subfolders included (repeatable)")
     scope.add_argument("--after", metavar="YYYY-MM-DD", help="only documents modified on or after this day")
     scope.add_argument("--before", metavar="YYYY-MM-DD", help="only documents modified on or before this day")
+    return scope
 
-    p = argparse.ArgumentParser(prog="assistant", description="Ask questions about your own documents, offline, with cited answers.")
-    p.set_defaults(func=lambda a: (p.print_help(), 0)[1], debug=False)
-    sub = p.add_subparsers(title="commands")
 
+def _ingest_parser(sub, common, scope) -> None:
     s = sub.add_parser("ingest", parents=[common], help="index a folder of documents (incremental)")
     s.add_argument("path", nargs="?", type=Path, help="corpus folder (default: the configured corpus_dir)")
     s.add_argument("--rebuild", action="store_true", help="drop the collection and index everything again")
@@ -58,33 +72,48 @@ def _parser() -> argparse.ArgumentParser:
                    help="keep running: pick up added, changed and deleted files as they happen (Ctrl-C to stop)")
     s.set_defaults(func=cmd_ingest)
 
-    s = sub.add_parser("ask", parents=[common, scope], help="answer a question with cited passages")
-    s.add_argument("question")
+
+def _answer_options(s) -> None:
+    """The options `ask` and `chat` share."""
     s.add_argument("--corpus", type=Path, help="answer from this folder (ingested incrementally into its own collection first)")
     s.add_argument("--model", help="model name (see `assistant models`)")
     s.add_argument("--top-k", type=int, help="passages given to the model")
+
+
+def _ask_parser(sub, common, scope) -> None:
+    s = sub.add_parser("ask", parents=[common, scope], help="answer a question with cited passages")
+    s.add_argument("question")
+    _answer_options(s)
     s.add_argument("--json", action="store_true", help="print the full answer record as one JSON object")
     s.set_defaults(func=cmd_ask)
 
+
+def _chat_parser(sub, common, scope) -> None:
     s = sub.add_parser("chat", parents=[common, scope], help="a conversation in the terminal: follow-up questions keep the thread")
-    s.add_argument("--corpus", type=Path, help="answer from this folder (ingested incrementally into its own collection first)")
-    s.add_argument("--model", help="model name (see `assistant models`)")
-    s.add_argument("--top-k", type=int, help="passages given to the model")
+    _answer_options(s)
     s.set_defaults(func=cmd_chat)
 
+
+def _status_parser(sub, common, scope) -> None:
     s = sub.add_parser("status", parents=[common], help="what is indexed")
     s.add_argument("--corpus", type=Path, help="the collection of this folder instead of the configured one")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_status)
 
+
+def _collections_parser(sub, common, scope) -> None:
     s = sub.add_parser("collections", parents=[common], help="list the named collections and their folders")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_collections)
 
+
+def _models_parser(sub, common, scope) -> None:
     s = sub.add_parser("models", parents=[common], help="list usable language models")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_models)
 
+
+def _eval_parser(sub, common, scope) -> None:
     s = sub.add_parser("eval", parents=[common], help="score answers against a question set (`eval compare A B` to diff two runs)")
     s.add_argument("questions", type=Path, help="question set, JSON Lines (see corpus/evaluation.md)")
     s.add_argument("--corpus", type=Path, help="corpus folder the questions are about (ingested incrementally first)")
@@ -97,6 +126,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--model", help="model name (see `assistant models`)")
     s.set_defaults(func=cmd_eval)
 
+
+def _serve_parser(sub, common, scope) -> None:
     s = sub.add_parser("serve", parents=[common], help="open the chat window (and the OpenAI-compatible API)")
     s.add_argument("--corpus", type=Path, help="serve this folder (ingested first) instead of the configured corpus")
     s.add_argument("--model", help="model name (see `assistant models`)")
@@ -105,7 +136,6 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-ingest", action="store_true", help="do not ingest the collections before serving")
     s.add_argument("--watch", action="store_true", help="re-index the corpus folders while serving, as files change")
     s.set_defaults(func=cmd_serve)
-    return p
 
 
 def _compare_parser() -> argparse.ArgumentParser:
