@@ -210,6 +210,7 @@ def cmd_ask(args) -> int:
 
 def cmd_chat(args) -> int:
     """Read questions line by line; Ctrl-C stops an answer, Ctrl-D (or an empty line) ends the chat."""
+    from assistant.conversation import with_turn
     from assistant.errors import AssistantError
     from assistant.records import Turn
 
@@ -231,8 +232,7 @@ def cmd_chat(args) -> int:
         except AssistantError as exc:  # one bad question does not end the conversation
             print(f"error: {exc}", file=sys.stderr)
             continue
-        if answer is not None and not answer.abstained:
-            history.append(Turn(question=answer.standalone_question or question, answer=answer.answer))
+        history = with_turn(history, question, answer)
     return 0
 
 
@@ -294,19 +294,11 @@ def _stream_answer(app, question: str, history=None, filter=None):
 
 
 def _print_sources(answer) -> None:
+    from assistant.notes import notes
     from assistant.records import where
 
-    for sentence in answer.sentences:
-        if not sentence.supported:
-            print(f"(not supported by the passage it cites: {sentence.text})")
-    if answer.unknown_names:
-        print(f"(no indexed document mentions {', '.join(answer.unknown_names)})")
-    if answer.abstain_reason == "restated":
-        print(f"(withheld: the model's answer only repeated the question: {answer.withheld})")
-    if answer.stopped:
-        print("(stopped before the end)")
-    if answer.left_out:
-        print(f"({len(answer.left_out)} lower-ranked passages left out: no room in the context window)")
+    for note in notes(answer):
+        print(f"({note})")
     print("\nClosest passages:" if answer.abstained else "\nSources:")
     for n, item in answer.numbered_sources():
         print(f"  [{n}] {item.source} ({where(item)})")
