@@ -10,9 +10,11 @@ module does not decide what to rebuild; its callers do (see ingest/pipeline.py).
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "state.sqlite"
     >>> _ = path.write_bytes(b"not a database at all, just bytes" * 100)
-    >>> db, note = open_db(path)
-    >>> note.startswith(f"{path} was damaged")
-    True
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as shown:
+    ...     db, note = open_db(path)
+    >>> note.startswith(f"{path} was damaged"), shown[0].category.__name__
+    (True, 'RepairedState')
     >>> db.execute("PRAGMA quick_check").fetchone()[0]
     'ok'
 """
