@@ -2,13 +2,15 @@
 
 `Engines` holds the heavy parts every collection shares: the embedder, the
 reranker, and one generator per model (in this process with llama.cpp, or on
-an OpenAI-compatible server when `model_url` is set). `App` wires embedder ->
+an OpenAI-compatible server when `model.url` is set). `Parts` wires embedder ->
 store -> retriever -> generator -> answer service for one collection; the
-store is embedded Chroma, or a Chroma server when `chroma_url` is set.
-`Workspace` is the set of named collections (the default one of corpus_dir,
-plus `collections` in the settings), sharing one `Engines`. Heavy parts load
-lazily: `assistant status` and an unchanged re-ingest never load torch or the
-language model.
+store is embedded Chroma, or a Chroma server when `store.chroma_url` is set.
+`App` is one collection: its folder, its `Parts` (replaced whole after
+`ingest --rebuild` drops the index), its ingest, and its documents, which
+`library.Library` keeps (App only delegates). `Workspace` is the set of named
+collections (the default one of `paths.corpus_dir`, plus `store.collections`),
+sharing one `Engines`. Heavy parts load lazily: `assistant status` and an
+unchanged re-ingest never load torch or the language model.
 
 A corpus folder other than a configured one gets a collection of its own,
 named after the folder and a hash of its absolute path, so `ask --corpus DIR`
@@ -193,7 +195,9 @@ class App:
         self.manifest.clear()
         self.lexical.clear()
         self.manifest.close()
+        repairs = self.manifest.repairs + self.lexical.repairs  # still to report, by this ingest
         self.parts = Parts(self.settings, self.collection, self.engines)
+        self.manifest.repairs.extend(repairs)
 
     def index_status(self) -> dict:
         """The index's side of `status`: chunks, embedder, model and where things are."""
@@ -271,7 +275,7 @@ class Workspace:
                 if name not in self.names() or name not in folders:
                     raise ConfigError(
                         f"no collection named {name!r}; the collections are {', '.join(self.names())}. Add one "
-                        "under [collections] in assistant.toml (name = \"/path/to/folder\")"
+                        "under [store.collections] in assistant.toml (name = \"/path/to/folder\")"
                     )
                 self._apps[name] = App(self.settings, folders[name], self.engines, name)
             return self._apps[name]

@@ -1,7 +1,9 @@
 """The command line: `assistant ingest | ask | chat | status | models | eval | serve`.
 
 This is the boundary where typed errors become messages: an AssistantError
-prints `error: <message>` to stderr and exits 2 (`--debug` re-raises instead).
+prints `error: <message>` to stderr and exits 2 (`--debug` re-raises instead);
+a warning (a damaged index part repaired, an old setting name) prints
+`warning: <message>`.
 Heavy modules are imported inside the commands so `assistant --help` is quick.
 The command line is a contract for scripts: see the README before renaming.
 """
@@ -17,6 +19,9 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    import warnings
+
+    warnings.showwarning = _warn  # a repaired index or an old setting name: one line, no source line
     args = (_compare_parser() if argv[:2] == ["eval", "compare"] else _parser()).parse_args(argv)
     from assistant.errors import AssistantError
 
@@ -30,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+
+
+def _warn(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -335,7 +344,7 @@ def cmd_collections(args) -> int:
     for r in rows:
         mark = "* " if r["default"] else "  "
         print(f"{mark}{r['name']:<24}{r['documents']:>6} documents {r['chunks']:>8} chunks  {r['corpus']}")
-    print("\n* default. Add one under [collections] in assistant.toml (name = \"/path/to/folder\").")
+    print("\n* default. Add one under [store.collections] in assistant.toml (name = \"/path/to/folder\").")
     return 0
 
 
