@@ -275,7 +275,7 @@ class Workspace:
                 if name not in self.names() or name not in folders:
                     raise ConfigError(
                         f"no collection named {name!r}; the collections are {', '.join(self.names())}. Add one "
-                        "under [store.collections] in assistant.toml (name = \"/path/to/folder\")"
+                        "under [collections] in assistant.toml (name = \"/path/to/folder\")"
                     )
                 self._apps[name] = App(self.settings, folders[name], self.engines, name)
             return self._apps[name]

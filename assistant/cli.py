@@ -344,7 +344,7 @@ def cmd_collections(args) -> int:
     for r in rows:
         mark = "* " if r["default"] else "  "
         print(f"{mark}{r['name']:<24}{r['documents']:>6} documents {r['chunks']:>8} chunks  {r['corpus']}")
-    print("\n* default. Add one under [store.collections] in assistant.toml (name = \"/path/to/folder\").")
+    print("\n* default. Add one under [collections] in assistant.toml (name = \"/path/to/folder\").")
     return 0
 
 
