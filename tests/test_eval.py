@@ -314,3 +314,11 @@ def test_compare_reads_results_saved_before_typed_rows(tmp_path):
     diff = compare(old, new)
     assert diff["common"] == 2 and diff["only"] == {"a": [], "b": ["evidence_in_prompt"]}
     assert main(["eval", "compare", str(tmp_path / "old"), str(tmp_path / "new")]) == 0
+
+
+def test_the_metric_names_are_defined_once():
+    from assistant.eval.types import HEADLINE, PER_TYPE, RETRIEVAL_METRICS, ANSWER_METRICS, COST_METRICS
+
+    assert set(retrieval_metrics([("a.md", "x")], ["a.md"], [])) == set(RETRIEVAL_METRICS)
+    named = set(RETRIEVAL_METRICS) | set(ANSWER_METRICS) | set(COST_METRICS) | {"retrieval_ms"}
+    assert set(HEADLINE) <= named and set(PER_TYPE) <= named
