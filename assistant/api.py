@@ -41,6 +41,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from assistant.app import Workspace
 from assistant.errors import AssistantError
+from assistant.notes import notes as answer_notes
 from assistant.records import Answer, Turn, where
 
 
@@ -186,7 +187,7 @@ def _sse(service, question: str, history: list[Turn], stop: threading.Event, ide
 
 
 def _extras(answer: Answer) -> dict:
-    return {"citations": [c.model_dump(mode="json") for c in answer.citations],
+    return {"citations": [c.model_dump(mode="json") for c in answer.citations], "notes": answer_notes(answer),
             "assistant": answer.model_dump(mode="json")}
 
 

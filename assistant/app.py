@@ -2,13 +2,15 @@
 
 `Engines` holds the heavy parts every collection shares: the embedder, the
 reranker, and one generator per model (in this process with llama.cpp, or on
-an OpenAI-compatible server when `model_url` is set). `App` wires embedder ->
+an OpenAI-compatible server when `model.url` is set). `Parts` wires embedder ->
 store -> retriever -> generator -> answer service for one collection; the
-store is embedded Chroma, or a Chroma server when `chroma_url` is set.
-`Workspace` is the set of named collections (the default one of corpus_dir,
-plus `collections` in the settings), sharing one `Engines`. Heavy parts load
-lazily: `assistant status` and an unchanged re-ingest never load torch or the
-language model.
+store is embedded Chroma, or a Chroma server when `store.chroma_url` is set.
+`App` is one collection: its folder, its `Parts` (replaced whole after
+`ingest --rebuild` drops the index), its ingest, and its documents, which
+`library.Library` keeps (App only delegates). `Workspace` is the set of named
+collections (the default one of `paths.corpus_dir`, plus `store.collections`),
+sharing one `Engines`. Heavy parts load lazily: `assistant status` and an
+unchanged re-ingest never load torch or the language model.
 
 A corpus folder other than a configured one gets a collection of its own,
 named after the folder and a hash of its absolute path, so `ask --corpus DIR`
@@ -26,22 +28,19 @@ from pathlib import Path
 from assistant.answer import AnswerService
 from assistant.config import DEFAULT_EMBEDDER, Settings
 from assistant.embed import CrossEncoderReranker, SentenceEmbedder
-from assistant.errors import ConfigError, UploadError
-from assistant.ingest.loaders import SUPPORTED, load
-from assistant.records import Document
-from assistant.uploads import check_upload
+from assistant.errors import ConfigError
 from assistant.generate import Generator, LlamaGenerator
-from assistant.ingest.pipeline import IngestReport, ingest
+from assistant.ingest.pipeline import IngestJob, IngestReport
+from assistant.ingest.pipeline import run as run_ingest
+from assistant.lexical import LexicalIndex
+from assistant.library import Library
 from assistant.manifest import Manifest
 from assistant.modelfiles import embedder_path, list_models, resolve_model
-from assistant.remote import RemoteGenerator
 from assistant.prompts import Prompts
-from assistant.lexical import LexicalIndex
+from assistant.records import Document
+from assistant.remote import RemoteGenerator
 from assistant.retrieve import Retriever
 from assistant.store import TEXT_ONLY, WITH_CONTEXT, ChromaStore, drop_collection
-
-
-UPLOADS = "uploads"  # sub-folder of the corpus where the chat window's uploads go
 
 
 def collection_for(settings: Settings, corpus: Path) -> str:
@@ -104,33 +103,18 @@ class Engines:
         return [name for name, info, _ in list_models(s.paths.models_dir) if info is not None]
 
 
-class App:
-    def __init__(self, settings: Settings, corpus: Path | None = None, engines: Engines | None = None,
-                 collection: str | None = None):
-        self.settings = settings
-        self.corpus = (corpus or settings.paths.corpus_dir).expanduser().resolve()
-        self.collection = collection or collection_for(settings, self.corpus)
-        self.engines = engines or Engines(settings)
-        self.last_report: IngestReport | None = None
-        self._ingest_lock = threading.Lock()  # watch mode, uploads and the CLI never ingest at the same time
+class Parts:
+    """One collection's parts over its index, each built on first use. After `ingest --rebuild` drops
+    the index, the App builds a new Parts, so no part keeps the dropped store."""
 
-    @property
-    def embedder(self) -> SentenceEmbedder:
-        return self.engines.embedder
-
-    @property
-    def reranker(self) -> CrossEncoderReranker | None:
-        return self.engines.reranker
-
-    @property
-    def generator(self) -> Generator:
-        return self.engines.generator()
+    def __init__(self, settings: Settings, collection: str, engines: Engines):
+        self.settings, self.collection, self.engines = settings, collection, engines
 
     @cached_property
     def store(self) -> ChromaStore:
-        s = self.settings
+        s, embedder = self.settings, self.engines.embedder
         recipe = WITH_CONTEXT if s.ingest.embed_titles else TEXT_ONLY
-        return ChromaStore(s.paths.data_dir / "chroma", self.collection, self.embedder.id, self.embedder.dimension, recipe,
+        return ChromaStore(s.paths.data_dir / "chroma", self.collection, embedder.id, embedder.dimension, recipe,
                            url=s.store.chroma_url)
 
     @cached_property
@@ -139,20 +123,49 @@ class App:
 
     @cached_property
     def lexical(self) -> LexicalIndex:
-        return LexicalIndex(self.settings.paths.data_dir / "lexical", self.settings.paths.data_dir / "manifest.sqlite", self.collection)
+        data = self.settings.paths.data_dir
+        return LexicalIndex(data / "lexical", data / "lexical.sqlite", self.collection)
 
     @cached_property
     def retriever(self) -> Retriever:
-        return self._retriever(rerank=True)
+        return self.retriever_with(rerank=True)
 
-    def _retriever(self, rerank: bool) -> Retriever:
+    def retriever_with(self, rerank: bool) -> Retriever:
         s = self.settings
-        return Retriever(self.embedder, self.store, self.lexical, s.retrieval, self.reranker if rerank else None)
+        return Retriever(self.engines.embedder, self.store, self.lexical, s.retrieval,
+                         self.engines.reranker if rerank else None)
 
     @cached_property
     def service(self) -> AnswerService:
-        s = self.settings
-        return AnswerService(self.retriever, self.generator, Prompts(s.paths.prompts_dir, s.answer.guard_passages), s, self.manifest.catalog)
+        return self.service_for(self.settings, self.retriever)
+
+    def service_for(self, settings: Settings, retriever: Retriever) -> AnswerService:
+        return AnswerService(retriever, self.engines.generator(settings.model.name),
+                             Prompts(settings.paths.prompts_dir, settings.answer.guard_passages), settings,
+                             self.manifest.catalog)
+
+
+class App:
+    """One collection: its folder, its parts (`Parts`), its documents (`Library`) and its ingest."""
+
+    def __init__(self, settings: Settings, corpus: Path | None = None, engines: Engines | None = None,
+                 collection: str | None = None):
+        self.settings = settings
+        self.corpus = (corpus or settings.paths.corpus_dir).expanduser().resolve()
+        self.collection = collection or collection_for(settings, self.corpus)
+        self.engines = engines or Engines(settings)
+        self.parts = Parts(settings, self.collection, self.engines)
+        self.library = Library(self)
+        self._ingest_lock = threading.Lock()  # watch mode, uploads and the CLI never ingest at the same time
+
+    embedder = property(lambda self: self.engines.embedder)
+    reranker = property(lambda self: self.engines.reranker)
+    generator = property(lambda self: self.engines.generator())
+    store = property(lambda self: self.parts.store)
+    manifest = property(lambda self: self.parts.manifest)
+    lexical = property(lambda self: self.parts.lexical)
+    retriever = property(lambda self: self.parts.retriever)
+    service = property(lambda self: self.parts.service)
 
     def service_with(self, model: str | None = None, top_k: int | None = None, temperature: float | None = None,
                      rerank: bool | None = None) -> AnswerService:
@@ -161,107 +174,34 @@ class App:
         changes = {"model__name": model, "retrieval__top_k": top_k, "model__temperature": temperature}
         if all(v is None for v in changes.values()) and rerank is None:
             return self.service
-        settings = self.settings.updated(**changes)
-        retriever = self.retriever if rerank is None or rerank else self._retriever(rerank=False)
-        return AnswerService(retriever, self.engines.generator(settings.model.name),
-                             Prompts(settings.paths.prompts_dir, settings.answer.guard_passages), settings, self.manifest.catalog)
+        retriever = self.retriever if rerank is None or rerank else self.parts.retriever_with(rerank=False)
+        return self.parts.service_for(self.settings.updated(**changes), retriever)
 
     def ingest(self, progress: bool = False, rebuild: bool = False) -> IngestReport:
         with self._ingest_lock:
             if rebuild:
                 self._drop()
-            s = self.settings
-            self.last_report = ingest(
-                self.corpus, self.store, self.manifest, self.embedder, s.ingest.chunk_size, s.ingest.chunk_overlap, progress,
-                self.lexical, max_bytes=s.ingest.max_file_mb * 2**20,
-            )
-            self._log(self.last_report)
-            return self.last_report
-
-    @property
-    def log_path(self) -> Path:
-        """The machine-readable ingest log: one JSON object per ingest, newest last."""
-        return self.settings.paths.data_dir / "logs" / f"ingest-{self.collection}.jsonl"
-
-    def _log(self, report: IngestReport) -> None:
-        import json
-        import time
-
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        entry = {"time": _iso(time.time()), "collection": self.collection, "corpus": str(self.corpus), **report.to_json()}
-        with open(self.log_path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
-
-    def refused(self) -> dict[str, str]:
-        """Files the latest ingest refused, with the reason (from the log, so it survives a restart)."""
-        if self.last_report is not None:
-            return self.last_report.errors
-        import json
-
-        try:
-            lines = self.log_path.read_text(encoding="utf-8").splitlines()
-            return json.loads(lines[-1])["errors"] if lines else {}
-        except (OSError, ValueError, KeyError):
-            return {}
-
-    def documents(self) -> list[dict]:
-        """Each indexed or refused file: source, chunks, when indexed, and the reason it was refused."""
-        rows = [
-            {"source": r.source, "chunks": r.chunks, "indexed": _iso(r.ingested_at), "error": ""}
-            for r in sorted(self.manifest.records().values(), key=lambda r: r.source) if r.status == "done"
-        ]
-        errors = self.refused()
-        rows += [{"source": src, "chunks": 0, "indexed": None, "error": why} for src, why in sorted(errors.items())]
-        return rows
-
-    def document(self, source: str) -> tuple[Document, bool]:
-        """An indexed document's whole text as the loader reads it (citation offsets point into it), and
-        whether the file still matches what was indexed."""
-        record = self.manifest.records().get(source)
-        path = (self.corpus / source).resolve()
-        if record is None or not path.is_relative_to(self.corpus) or not path.is_file():
-            raise UploadError(f"{source}: not an indexed document of {self.corpus}")
-        doc = load(path, self.corpus)
-        return doc, doc.content_hash == record.content_hash
-
-    def add_upload(self, name: str, data: bytes) -> tuple[str, IngestReport]:
-        """Store an uploaded file under corpus/uploads/ (checked first) and index it."""
-        clean = check_upload(name, len(data), SUPPORTED, self.settings.server.max_upload_mb)
-        folder = self.corpus / UPLOADS
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f".{clean}.part"  # hidden while written: an ingest meanwhile skips it
-        partial.write_bytes(data)
-        partial.replace(folder / clean)
-        return f"{UPLOADS}/{clean}", self.ingest()
-
-    def remove_document(self, source: str) -> IngestReport:
-        """Delete a document's file from the corpus folder and its chunks from the index."""
-        path = (self.corpus / source).resolve()
-        if not path.is_relative_to(self.corpus) or not path.is_file():
-            raise UploadError(f"{source}: not a file of the corpus folder {self.corpus}")
-        path.unlink()
-        return self.ingest()
-
-    def watch(self, stop, on_report=lambda report: None, on_error=lambda exc: None) -> None:
-        """Re-ingest whenever the corpus changes, until `stop` (a threading.Event) is set."""
-        from assistant.ingest.watch import watch
-
-        watch(self.corpus, self.ingest, self.settings.ingest.watch_interval, stop, on_report, on_error)
+            s, parts = self.settings, self.parts
+            job = IngestJob(self.corpus, parts.store, parts.manifest, self.embedder, s.ingest.chunk_size,
+                            s.ingest.chunk_overlap, parts.lexical, max_bytes=s.ingest.max_file_mb * 2**20)
+            report = run_ingest(job, progress)
+            self.library.record(report)
+            return report
 
     def _drop(self) -> None:
-        """Delete this collection and its manifest, whatever embedder built it."""
+        """Delete this collection, its manifest rows and its lexical index, whatever embedder built them,
+        then start a new Parts over the empty index."""
         drop_collection(self.settings.paths.data_dir / "chroma", self.collection, self.settings.store.chroma_url)
         self.manifest.clear()
         self.lexical.clear()
-        for part in ("store", "retriever", "service"):  # every cached part that holds the dropped store
-            self.__dict__.pop(part, None)
+        self.manifest.close()
+        repairs = self.manifest.repairs + self.lexical.repairs  # still to report, by this ingest
+        self.parts = Parts(self.settings, self.collection, self.engines)
+        self.manifest.repairs.extend(repairs)
 
-    def status(self) -> dict:
-        records = self.manifest.records()
+    def index_status(self) -> dict:
+        """The index's side of `status`: chunks, embedder, model and where things are."""
         return {
-            "collection": self.collection,
-            "corpus": str(self.corpus),
-            "documents": sum(1 for r in records.values() if r.status == "done"),
             "chunks": self.store.count(),
             "embedder": self.embedder.id,
             "dimension": self.embedder.dimension,
@@ -269,8 +209,35 @@ class App:
             "model_url": self.settings.model.url or None,
             "store": self.store.location,
             "data_dir": str(self.settings.paths.data_dir),
-            "last_ingest": _iso(max((r.ingested_at for r in records.values()), default=None)),
         }
+
+    def watch(self, stop, on_report=lambda report: None, on_error=lambda exc: None) -> None:
+        """Re-ingest whenever the corpus changes, until `stop` (a threading.Event) is set."""
+        from assistant.ingest.watch import watch
+
+        watch(self.corpus, self.ingest, self.settings.ingest.watch_interval, stop, on_report, on_error)
+
+    # The collection's documents, kept by `Library`; these delegations keep the callers' lines as they were.
+    last_report = property(lambda self: self.library.last_report)
+    log_path = property(lambda self: self.library.log_path)
+
+    def refused(self) -> dict[str, str]:
+        return self.library.refused()
+
+    def documents(self) -> list[dict]:
+        return self.library.documents()
+
+    def document(self, source: str) -> tuple[Document, bool]:
+        return self.library.document(source)
+
+    def add_upload(self, name: str, data: bytes) -> tuple[str, IngestReport]:
+        return self.library.add_upload(name, data)
+
+    def remove_document(self, source: str) -> IngestReport:
+        return self.library.remove_document(source)
+
+    def status(self) -> dict:
+        return self.library.status()
 
 
 class Workspace:
@@ -316,10 +283,3 @@ class Workspace:
     def apps(self) -> list[App]:
         return [self.app(name) for name in self.names()]
 
-
-def _iso(timestamp: float | None) -> str | None:
-    if timestamp is None:
-        return None
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds")

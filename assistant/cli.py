@@ -1,7 +1,9 @@
 """The command line: `assistant ingest | ask | chat | status | models | eval | serve`.
 
 This is the boundary where typed errors become messages: an AssistantError
-prints `error: <message>` to stderr and exits 2 (`--debug` re-raises instead).
+prints `error: <message>` to stderr and exits 2 (`--debug` re-raises instead);
+a warning (a damaged index part repaired, an old setting name) prints
+`warning: <message>`.
 Heavy modules are imported inside the commands so `assistant --help` is quick.
 The command line is a contract for scripts: see the README before renaming.
 """
@@ -17,6 +19,9 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    import warnings
+
+    warnings.showwarning = _warn  # a repaired index or an old setting name: one line, no source line
     args = (_compare_parser() if argv[:2] == ["eval", "compare"] else _parser()).parse_args(argv)
     from assistant.errors import AssistantError
 
@@ -32,12 +37,31 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _warn(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def _parser() -> argparse.ArgumentParser:
+    common, scope = _common_options(), _scope_options()
+    p = argparse.ArgumentParser(prog="assistant", description="Ask questions about your own documents, offline, with cited answers.")
+    p.set_defaults(func=lambda a: (p.print_help(), 0)[1], debug=False)
+    sub = p.add_subparsers(title="commands")
+    for add in (_ingest_parser, _ask_parser, _chat_parser, _status_parser, _collections_parser, _models_parser,
+                _eval_parser, _serve_parser):
+        add(sub, common, scope)
+    return p
+
+
+def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, help="folder of the index (default: data/ in the project, or the settings)")
     common.add_argument("--debug", action="store_true", help="show full tracebacks")
     common.add_argument("--collection", metavar="NAME",
                         help="a named collection (setting 'store.collections'; `assistant collections` lists them)")
+    return common
+
+
+def _scope_options() -> argparse.ArgumentParser:
     scope = argparse.ArgumentParser(add_help=False)
     scope.add_argument("--file", action="append", default=[], metavar="PATTERN",
                        help="only documents whose path matches this glob, e.g. 'reports/*.pdf' (repeatable)")
@@ -45,11 +69,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="only documents in this folder of the corpus, subfolders included (repeatable)")
     scope.add_argument("--after", metavar="YYYY-MM-DD", help="only documents modified on or after this day")
     scope.add_argument("--before", metavar="YYYY-MM-DD", help="only documents modified on or before this day")
+    return scope
 
-    p = argparse.ArgumentParser(prog="assistant", description="Ask questions about your own documents, offline, with cited answers.")
-    p.set_defaults(func=lambda a: (p.print_help(), 0)[1], debug=False)
-    sub = p.add_subparsers(title="commands")
 
+def _ingest_parser(sub, common, scope) -> None:
     s = sub.add_parser("ingest", parents=[common], help="index a folder of documents (incremental)")
     s.add_argument("path", nargs="?", type=Path, help="corpus folder (default: the configured corpus_dir)")
     s.add_argument("--rebuild", action="store_true", help="drop the collection and index everything again")
@@ -58,33 +81,48 @@ def _parser() -> argparse.ArgumentParser:
                    help="keep running: pick up added, changed and deleted files as they happen (Ctrl-C to stop)")
     s.set_defaults(func=cmd_ingest)
 
-    s = sub.add_parser("ask", parents=[common, scope], help="answer a question with cited passages")
-    s.add_argument("question")
+
+def _answer_options(s) -> None:
+    """The options `ask` and `chat` share."""
     s.add_argument("--corpus", type=Path, help="answer from this folder (ingested incrementally into its own collection first)")
     s.add_argument("--model", help="model name (see `assistant models`)")
     s.add_argument("--top-k", type=int, help="passages given to the model")
+
+
+def _ask_parser(sub, common, scope) -> None:
+    s = sub.add_parser("ask", parents=[common, scope], help="answer a question with cited passages")
+    s.add_argument("question")
+    _answer_options(s)
     s.add_argument("--json", action="store_true", help="print the full answer record as one JSON object")
     s.set_defaults(func=cmd_ask)
 
+
+def _chat_parser(sub, common, scope) -> None:
     s = sub.add_parser("chat", parents=[common, scope], help="a conversation in the terminal: follow-up questions keep the thread")
-    s.add_argument("--corpus", type=Path, help="answer from this folder (ingested incrementally into its own collection first)")
-    s.add_argument("--model", help="model name (see `assistant models`)")
-    s.add_argument("--top-k", type=int, help="passages given to the model")
+    _answer_options(s)
     s.set_defaults(func=cmd_chat)
 
+
+def _status_parser(sub, common, scope) -> None:
     s = sub.add_parser("status", parents=[common], help="what is indexed")
     s.add_argument("--corpus", type=Path, help="the collection of this folder instead of the configured one")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_status)
 
+
+def _collections_parser(sub, common, scope) -> None:
     s = sub.add_parser("collections", parents=[common], help="list the named collections and their folders")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_collections)
 
+
+def _models_parser(sub, common, scope) -> None:
     s = sub.add_parser("models", parents=[common], help="list usable language models")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_models)
 
+
+def _eval_parser(sub, common, scope) -> None:
     s = sub.add_parser("eval", parents=[common], help="score answers against a question set (`eval compare A B` to diff two runs)")
     s.add_argument("questions", type=Path, help="question set, JSON Lines (see corpus/evaluation.md)")
     s.add_argument("--corpus", type=Path, help="corpus folder the questions are about (ingested incrementally first)")
@@ -97,6 +135,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--model", help="model name (see `assistant models`)")
     s.set_defaults(func=cmd_eval)
 
+
+def _serve_parser(sub, common, scope) -> None:
     s = sub.add_parser("serve", parents=[common], help="open the chat window (and the OpenAI-compatible API)")
     s.add_argument("--corpus", type=Path, help="serve this folder (ingested first) instead of the configured corpus")
     s.add_argument("--model", help="model name (see `assistant models`)")
@@ -105,7 +145,6 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-ingest", action="store_true", help="do not ingest the collections before serving")
     s.add_argument("--watch", action="store_true", help="re-index the corpus folders while serving, as files change")
     s.set_defaults(func=cmd_serve)
-    return p
 
 
 def _compare_parser() -> argparse.ArgumentParser:
@@ -180,6 +219,7 @@ def cmd_ask(args) -> int:
 
 def cmd_chat(args) -> int:
     """Read questions line by line; Ctrl-C stops an answer, Ctrl-D (or an empty line) ends the chat."""
+    from assistant.conversation import with_turn
     from assistant.errors import AssistantError
     from assistant.records import Turn
 
@@ -201,8 +241,7 @@ def cmd_chat(args) -> int:
         except AssistantError as exc:  # one bad question does not end the conversation
             print(f"error: {exc}", file=sys.stderr)
             continue
-        if answer is not None and not answer.abstained:
-            history.append(Turn(question=answer.standalone_question or question, answer=answer.answer))
+        history = with_turn(history, question, answer)
     return 0
 
 
@@ -264,19 +303,11 @@ def _stream_answer(app, question: str, history=None, filter=None):
 
 
 def _print_sources(answer) -> None:
+    from assistant.notes import notes
     from assistant.records import where
 
-    for sentence in answer.sentences:
-        if not sentence.supported:
-            print(f"(not supported by the passage it cites: {sentence.text})")
-    if answer.unknown_names:
-        print(f"(no indexed document mentions {', '.join(answer.unknown_names)})")
-    if answer.abstain_reason == "restated":
-        print(f"(withheld: the model's answer only repeated the question: {answer.withheld})")
-    if answer.stopped:
-        print("(stopped before the end)")
-    if answer.left_out:
-        print(f"({len(answer.left_out)} lower-ranked passages left out: no room in the context window)")
+    for note in notes(answer):
+        print(f"({note})")
     print("\nClosest passages:" if answer.abstained else "\nSources:")
     for n, item in answer.numbered_sources():
         print(f"  [{n}] {item.source} ({where(item)})")

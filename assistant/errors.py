@@ -47,3 +47,8 @@ class FilterError(AssistantError):
 
 class UploadError(AssistantError):
     """An uploaded file is refused (type, size or name), with the reason."""
+
+
+class RepairedState(UserWarning):
+    """A damaged or missing part of data/ was found and set aside or rebuilt (a warning, not an error:
+    the command goes on, and the next ingest finishes the repair)."""

@@ -2,12 +2,15 @@
 
 Dense embeddings miss rare exact terms (names, codes, figures); BM25 finds them.
 Each chunk's stemmed tokens (title, heading path, text, and its document's
-header metadata: `Chunk.lexical_text`) are kept in SQLite
-beside the manifest and updated per file, like the vector store. After an
+header metadata: `Chunk.lexical_text`) are kept in a SQLite file of
+their own (data/lexical.sqlite) and updated per file, like the vector store. After an
 ingest that changed anything, the BM25 matrix is rebuilt from the stored
 tokens (no file is re-read; about 0.5 s per 10k chunks) and saved; queries
 load it once and reload only when a later ingest saved a newer one. A `dirty`
 flag survives crashes, so an interrupted ingest still gets its rebuild.
+Damage is repaired, with a message: a damaged SQLite file is moved aside (the next
+ingest refills it from the store), and a missing or damaged saved matrix is rebuilt
+from the stored tokens when it is first loaded or at the next ingest.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sqlite3
 import time
 import unicodedata
+import warnings
 from pathlib import Path
 
+from assistant.errors import RepairedState
 from assistant.records import Chunk
+from assistant.sqlitefile import open_db
 
 # Words of two or more characters, and one-digit numbers ("team 3", "Article 5"): without them
 # BM25 could not tell such passages apart. Bump TOKENIZER when the tokens change: an index
@@ -77,9 +82,8 @@ class LexicalIndex:
     def __init__(self, folder: Path, db_path: Path, collection: str):
         self.folder = folder / collection
         self.collection = collection
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(db_path, timeout=30, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db, note = open_db(db_path)  # a damaged file is moved aside; the next ingest refills it from the store
+        self.repairs: list[str] = [note] if note else []  # what was found damaged, for the next ingest's report
         with self._db:
             self._db.execute("CREATE TABLE IF NOT EXISTS lexical (collection TEXT, chunk_id TEXT, source TEXT, "
                              "tokens TEXT, PRIMARY KEY (collection, chunk_id))")
@@ -145,8 +149,37 @@ class LexicalIndex:
         return self._db.execute("SELECT COUNT(*) FROM lexical WHERE collection=?", (self.collection,)).fetchone()[0]
 
     def dirty(self) -> bool:
+        return self._changed() or not (self.folder / "ids.json").exists()
+
+    def _changed(self) -> bool:
+        """Whether tokens changed since the last rebuild (an ingest is writing, or was interrupted)."""
         row = self._db.execute("SELECT dirty FROM lexical_state WHERE collection=?", (self.collection,)).fetchone()
-        return bool(row and row[0]) or not (self.folder / "ids.json").exists()
+        return bool(row and row[0])
+
+    def saved_intact(self) -> bool:
+        """Whether the saved BM25 index loads and lists as many chunks as the stored tokens."""
+        try:
+            meta = json.loads((self.folder / "ids.json").read_text())
+            if len(meta["ids"]) != self.count():
+                return False
+            if meta["ids"]:
+                import bm25s
+
+                bm25s.BM25.load(str(self.folder), show_progress=False)
+            return True
+        except Exception:  # a damaged file fails in json, numpy or bm25s, each with its own exception types
+            return False
+
+    def repair(self) -> str | None:
+        """Rebuild a missing or damaged saved index from the stored tokens; the message, if it was. Not while
+        the tokens are changing: the ingest that changes them rebuilds it."""
+        if self.empty() or self._changed() or self.saved_intact():
+            return None
+        note = (f"the BM25 index in {self.folder} was missing or damaged: rebuilt from its "
+                f"{self.count()} stored chunks")
+        self.rebuild()
+        warnings.warn(note, RepairedState, stacklevel=2)
+        return note
 
     def rebuild(self) -> None:
         """Rebuild the BM25 matrix from the stored tokens and save it (atomically replaced)."""
@@ -213,7 +246,7 @@ class LexicalIndex:
         """Where a rebuild writes the next index before swapping it in."""
         return self.folder.with_name(self.folder.name + ".new")
 
-    def _load(self) -> None:
+    def _load(self, repair: bool = True) -> None:
         """Load the saved index if it changed since the last load.
 
         A query only stats ids.json (a rebuild writes a new file, so its inode and
@@ -223,10 +256,12 @@ class LexicalIndex:
         keeps failing, the index loaded before stays in use.
         """
         meta_path = self.folder / "ids.json"
-        for _ in range(20):
+        for attempt in range(20):
             try:
                 if not meta_path.exists() and not self._staging.exists():
                     self._bm25, self._ids, self._sources, self._loaded = None, [], [], None
+                    if repair and attempt == 0 and self.repair():  # lost, but the tokens are stored: rebuilt
+                        continue
                     return
                 seen = _identity(meta_path)
                 if seen == self._loaded:
@@ -244,6 +279,8 @@ class LexicalIndex:
             self._sources = meta.get("sources") or self._sources_of(self._ids)
             self._loaded = seen
             return
+        if repair and self._loaded is None and self.repair():  # never loaded: damaged, not mid-swap; rebuilt
+            self._load(repair=False)
 
     def _sources_of(self, ids: list[str]) -> list[str]:
         """Each id's source, for an index saved before ids.json listed them."""

@@ -4,14 +4,20 @@ A small SQLite table beside the Chroma store (stdlib, transactional). The
 pipeline marks a file `pending` before it writes the file's chunks and `done`
 after, so a crash in between is found and repaired on the next run, and the
 chunks of a file deleted meanwhile are still removed. It holds no text.
+
+It is the only owner of `manifest.sqlite` (the lexical index keeps its tokens in a file of its
+own). A damaged file is moved aside at open and a new one started (sqlitefile.py); `repairs`
+then holds the message, which the next ingest reports while it rebuilds the table from the
+corpus files (chunks the store still holds are reused, not embedded again).
 """
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from assistant.sqlitefile import open_db
 
 
 @dataclass(frozen=True)
@@ -26,10 +32,9 @@ class FileRecord:
 
 class Manifest:
     def __init__(self, path: Path, collection: str):
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.collection = collection
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db, note = open_db(path)
+        self.repairs: list[str] = [note] if note else []  # what was found damaged at open, for the next report
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS files (collection TEXT, source TEXT, content_hash TEXT, "
             "chunks INTEGER, status TEXT, ingested_at REAL, PRIMARY KEY (collection, source))"

@@ -87,6 +87,10 @@ class ChromaStore:
         """Whether some stored chunk's text contains `text` (exactly, case and all)."""
         return bool(self._col.get(where_document={"$contains": text}, limit=1, include=[])["ids"])
 
+    def count_source(self, source: str) -> int:
+        """How many chunks of this source the store holds."""
+        return len(self._col.get(where={"source": source}, include=[])["ids"])
+
     def missing(self, ids: list[str]) -> set[str]:
         """The ids among these that the store does not hold (chunk ids name their content, see chunking.py)."""
         held: set[str] = set()

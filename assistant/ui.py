@@ -33,6 +33,8 @@ import threading
 from assistant.app import Workspace
 from assistant.errors import AssistantError
 from assistant.ingest.loaders import SUPPORTED
+from assistant.conversation import with_turn
+from assistant.notes import notes as answer_notes
 from assistant.records import Answer, Sentence, Turn, where
 
 _CSS = """
@@ -85,17 +87,7 @@ def render_sources(answer: Answer | None, passages=None) -> str:
         items = answer.numbered_sources()
         title = "The documents don't hold the answer. Closest passages:" if answer.abstained else "Sources"
     if answer is not None:
-        if answer.standalone_question:
-            notes.append(f"Searched for: {answer.standalone_question}")
-        if answer.unknown_names:
-            notes.append(f"No indexed document mentions {', '.join(answer.unknown_names)}.")
-        if answer.abstain_reason == "restated":
-            notes.append("The model's answer only repeated the question, so it was withheld.")
-        if answer.left_out:
-            notes.append(f"{len(answer.left_out)} lower-ranked passage(s) left out: no room in the context window.")
-        if answer.stopped:
-            notes.append("Stopped before the end.")
-        notes.append(f"Answered by {answer.model}.")
+        notes = answer_notes(answer) + [f"Answered by {answer.model}."]
     parts = [f"<h3>{html.escape(title)}</h3>"] if title else []
     for n, item in items:
         parts.append(
@@ -213,8 +205,7 @@ def build(workspace: Workspace):
                 elif event.answer is not None:
                     answer = event.answer
                     history[-1]["content"] = render_answer(answer, collection if len(workspace.names()) > 1 else "")
-                    if not answer.abstained:
-                        turns = list(turns or []) + [{"question": answer.standalone_question or message, "answer": answer.answer}]
+                    turns = [t.model_dump() for t in with_turn(past, message, answer)]
                     yield history, render_sources(answer), "", turns, answer.model_dump(mode="json")
         except AssistantError as exc:
             history[-1]["content"] = f"Error: {inert(str(exc))}"

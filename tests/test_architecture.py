@@ -9,12 +9,13 @@ PKG = Path(__file__).resolve().parent.parent / "assistant"
 # Layer of each module; a module may import only from strictly lower layers (or its own package part).
 LAYERS = {
     "errors": 0, "records": 0, "offline": 0,
-    "config": 1, "gguf": 1, "guard": 1, "names": 1, "citations": 1, "grounding": 1, "focus": 1.5, "budget": 1, "filters": 1, "uploads": 1,
+    "config": 1, "sqlitefile": 1, "notes": 1, "conversation": 1, "gguf": 1, "guard": 1, "names": 1, "citations": 1, "grounding": 1, "focus": 1.5, "budget": 1, "filters": 1, "uploads": 1,
     "embed": 2, "store": 2, "manifest": 2, "lexical": 2, "modelfiles": 2, "prompts": 2, "generate": 2, "remote": 2,
     "ingest.pdf": 2, "ingest.word": 2, "ingest.webpage": 2,
     "ingest.loaders": 3, "ingest.chunking": 3, "retrieve": 3,
     "ingest.pipeline": 4, "ingest.watch": 4.5, "answer": 4,
-    "eval.questions": 1, "eval.scoring": 1, "eval.aggregate": 2, "eval.report": 3, "eval.compare": 2,
+    "library": 4.7,  # a collection's documents, used by app
+    "eval.types": 0.5, "eval.questions": 1, "eval.scoring": 1, "eval.aggregate": 2, "eval.report": 3, "eval.compare": 2,
     "app": 5,
     "eval.runner": 6,
     "ui": 6, "api": 6,
@@ -64,3 +65,20 @@ def test_each_heavy_library_has_one_owner():
             if root in HEAVY and HEAVY[root] != name:
                 bad.append(f"{name} imports {root}, owned by {HEAVY[root]}")
     assert not bad, bad
+
+
+# Functions other engineers are splitting right now; the lead empties this list after merging.
+LONG_FOR_NOW = {"assistant/ui.py:build", "assistant/api.py:create_app"}  # split on the server branch
+MAX_LINES = 60
+
+
+def test_no_function_is_over_60_lines():
+    long = []
+    for path in sorted(PKG.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                where = f"{path.relative_to(PKG.parent).as_posix()}:{node.name}"
+                if lines > MAX_LINES and where not in LONG_FOR_NOW:
+                    long.append(f"{where} ({lines} lines)")
+    assert not long, f"split these into functions of at most {MAX_LINES} lines: {long}"

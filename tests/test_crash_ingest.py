@@ -65,8 +65,10 @@ def snapshot(data: Path) -> dict:
     client = chromadb.PersistentClient(path=str(data / "chroma"), settings=Settings(anonymized_telemetry=False))
     col = client.get_collection("corpus")
     ids = col.get(include=[])["ids"]
+    tokens = sqlite3.connect(data / "lexical.sqlite")  # the lexical index's own file
+    lexical = sorted(r[0] for r in tokens.execute("SELECT chunk_id FROM lexical WHERE collection='corpus'"))
+    tokens.close()
     db = sqlite3.connect(data / "manifest.sqlite")
-    lexical = sorted(r[0] for r in db.execute("SELECT chunk_id FROM lexical WHERE collection='corpus'"))
     saved = json.loads((data / "lexical" / "corpus" / "ids.json").read_text())["ids"]
     files = sorted(db.execute("SELECT source, content_hash, chunks, status FROM files WHERE collection='corpus'"))
     db.close()

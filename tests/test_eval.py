@@ -120,7 +120,7 @@ def test_a_killed_run_resumes_without_repeating_finished_questions(tmp_path):
     second = FakeService()
     rows = runner.run(fake_app(second), qs, tmp_path, progress=False)
     assert second.asked == [qs[3].question, qs[4].question]  # nothing finished is asked again
-    assert [r["id"] for r in rows] == [q.id for q in qs] and all(r["correct"] for r in rows)
+    assert [r.id for r in rows] == [q.id for q in qs] and all(r.correct for r in rows)
     assert len((tmp_path / "rows.jsonl").read_text().splitlines()) == 5
 
 
@@ -210,9 +210,9 @@ from tests.test_eval import fake_app, questions
 from assistant.eval import runner
 
 class Slow(FakeService):
-    def ask(self, q):
+    def ask(self, q, history=None):
         time.sleep(0.3)
-        return super().ask(q)
+        return super().ask(q, history)
 
 runner.run(fake_app(Slow()), questions(40), Path({out!r}), progress=False)
 """
@@ -238,3 +238,87 @@ def test_a_run_killed_with_sigkill_resumes_without_repeats(tmp_path):
     asked_ids = [f"q{q.split('tower ')[1].rstrip('?')}" for q in service.asked]
     assert not set(asked_ids) & set(finished)  # nothing finished before the kill is asked again
     assert len(asked_ids) + len(finished) == 40 and len(result) == 40
+
+
+# --- follow-up questions and evidence_in_prompt ---------------------------------------------
+
+class ReadingService(FakeService):
+    """Records the history each question came with; the model 'read' one passage."""
+
+    def __init__(self, read: list[str]):
+        super().__init__()
+        self.read, self.histories = read, []
+
+    def ask(self, question, history=None):
+        self.histories.append(history)
+        answer = super().ask(question, history)
+        answer.read = list(self.read)
+        return answer
+
+
+def follow_up(evidence: list[str]) -> Question:
+    return Question(id="f1", question="And who built it?", answer="Oda Ruskvik", keywords=[["Ruskvik"]],
+                    sources=["a.md"], answerable=True, evidence=evidence,
+                    history=[{"question": "Which tower is the oldest?", "answer": "Tower 1 [1]."}])
+
+
+def test_a_follow_up_is_answered_with_its_history(tmp_path):
+    from assistant.records import Turn
+
+    service = ReadingService(["Oda Ruskvik built it"])
+    [row] = runner.run(fake_app(service), [follow_up(["Ruskvik built"])], tmp_path, progress=False)
+    assert service.histories == [[Turn(question="Which tower is the oldest?", answer="Tower 1 [1].")]]
+    assert row.history == service.histories[0]
+
+
+def test_evidence_in_prompt_is_the_share_of_evidence_the_model_read_and_lands_everywhere(tmp_path):
+    read = ["Oda  Ruskvik\nbuilt it in 1891."]
+    rows = runner.run(fake_app(ReadingService(read)), [follow_up(["Ruskvik built it", "granite"])], tmp_path / "a",
+                      progress=False)
+    assert rows[0].evidence_in_prompt == 0.5  # whitespace-insensitive; one of two spans read
+    none_read = runner.run(fake_app(ReadingService([])), [follow_up(["Ruskvik built it"])], tmp_path / "b",
+                           progress=False)
+    assert none_read[0].evidence_in_prompt == 0.0  # the model read nothing: counts 0
+    meta = {"n_questions": 1, "retrieval_only": False, "model": "m", "embedder": "e", "corpus": "/c",
+            "corpus_fingerprint": "f", "documents": 1}
+    a, b = report.write(tmp_path / "a", meta, rows), report.write(tmp_path / "b", meta, none_read)
+    assert a["aggregate"]["evidence_in_prompt"] == 0.5 and a["counts"]["evidence_in_prompt"] == 1
+    assert "| evidence_in_prompt | 0.500 |" in (tmp_path / "a" / "report.md").read_text()
+    assert "evidence_in_prompt" in (tmp_path / "a" / "report.html").read_text()
+    assert "follow-up questions: 1, answered with their earlier turns" in (tmp_path / "a" / "report.md").read_text()
+    assert compare(a, b)["deltas"]["evidence_in_prompt"] == -0.5
+
+
+def test_a_retrieval_only_run_searches_follow_ups_as_asked_and_says_so(tmp_path):
+    service = ReadingService([])
+    rows = runner.run(fake_app(service), [follow_up([])], tmp_path, retrieval_only=True, progress=False)
+    assert service.histories == [] and not rows[0].answered and rows[0].evidence_in_prompt is None
+    meta = {"n_questions": 1, "retrieval_only": True, "model": None, "embedder": "e", "corpus": "/c",
+            "corpus_fingerprint": "f", "documents": 1}
+    saved = report.write(tmp_path, meta, rows)
+    assert "answer" not in saved["questions"][0] and "evidence_in_prompt" not in saved["aggregate"]
+    assert "searched as asked, without their earlier turns" in (tmp_path / "report.md").read_text()
+
+
+def test_compare_reads_results_saved_before_typed_rows(tmp_path):
+    from assistant.cli import main
+
+    new = _results(tmp_path, "new", [True, False])
+    old = json.loads(json.dumps(new))
+    for row in old["questions"]:
+        for key in ("evidence_in_prompt", "history", "sentence_support", "unknown_names", "left_out", "second_look"):
+            row.pop(key, None)
+    old["aggregate"].pop("evidence_in_prompt")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "results.json").write_text(json.dumps(old))
+    diff = compare(old, new)
+    assert diff["common"] == 2 and diff["only"] == {"a": [], "b": ["evidence_in_prompt"]}
+    assert main(["eval", "compare", str(tmp_path / "old"), str(tmp_path / "new")]) == 0
+
+
+def test_the_metric_names_are_defined_once():
+    from assistant.eval.types import HEADLINE, PER_TYPE, RETRIEVAL_METRICS, ANSWER_METRICS, COST_METRICS
+
+    assert set(retrieval_metrics([("a.md", "x")], ["a.md"], [])) == set(RETRIEVAL_METRICS)
+    named = set(RETRIEVAL_METRICS) | set(ANSWER_METRICS) | set(COST_METRICS) | {"retrieval_ms"}
+    assert set(HEADLINE) <= named and set(PER_TYPE) <= named

@@ -1,6 +1,9 @@
 """Compare two evaluation results: questions that regressed or improved, and metric deltas.
 
     $ assistant eval compare eval-out/before eval-out/after
+
+The questions are read back as `EvalRow`s, so results saved by earlier versions (without
+the newer fields and metrics) compare too; a metric only one run has is listed by name.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ import json
 from pathlib import Path
 
 from assistant.eval.questions import EvalInputError
+from assistant.eval.types import EvalRow
 
 
 def load_results(path: Path) -> dict:
@@ -19,13 +23,20 @@ def load_results(path: Path) -> dict:
         raise EvalInputError(f"cannot read evaluation results {file}: {exc}") from None
 
 
-def compare(a: dict, b: dict) -> dict:
-    before = {r["id"]: r for r in a["questions"]}
-    after = {r["id"]: r for r in b["questions"]}
-    common = [i for i in before if i in after]
+def rows(results: dict) -> dict[str, EvalRow]:
+    """A results file's questions by id, as typed rows."""
+    return {r["id"]: EvalRow.model_validate(r) for r in results["questions"]}
 
-    def outcome(r: dict):
-        return r.get("correct") if "correct" in r else (r["retrieval"] or {}).get("hits@10")
+
+def _outcome(r: EvalRow):
+    """Whether the question went right: its answer was correct, or (retrieval only) hits@10."""
+    return r.correct if r.answered else (r.retrieval or {}).get("hits@10")
+
+
+def compare(a: dict, b: dict) -> dict:
+    before, after = rows(a), rows(b)
+    common = [i for i in before if i in after]
+    outcome = _outcome
 
     regressed = [i for i in common if outcome(before[i]) and not outcome(after[i])]
     improved = [i for i in common if not outcome(before[i]) and outcome(after[i])]
@@ -34,7 +45,8 @@ def compare(a: dict, b: dict) -> dict:
         for k in a["aggregate"]
         if k in b["aggregate"] and a["aggregate"][k] is not None and b["aggregate"][k] is not None
     }
-    return {"regressed": regressed, "improved": improved, "deltas": deltas, "common": len(common)}
+    only = {"a": sorted(set(a["aggregate"]) - set(b["aggregate"])), "b": sorted(set(b["aggregate"]) - set(a["aggregate"]))}
+    return {"regressed": regressed, "improved": improved, "deltas": deltas, "common": len(common), "only": only}
 
 
 def render(diff: dict, a: dict, b: dict) -> str:
@@ -47,4 +59,7 @@ def render(diff: dict, a: dict, b: dict) -> str:
     lines.append("metric deltas (B - A):")
     for k, d in sorted(diff["deltas"].items()):
         lines.append(f"  {k:<26}{a['aggregate'][k]:>9.3f} -> {b['aggregate'][k]:>9.3f}  ({d:+.3f})")
+    for run, keys in diff.get("only", {}).items():
+        if keys:
+            lines.append(f"only in run {run.upper()}: {', '.join(keys)}")
     return "\n".join(lines)

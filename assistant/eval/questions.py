@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from assistant.errors import AssistantError
+from assistant.records import Turn
 
 
 class EvalInputError(AssistantError):
@@ -30,6 +31,7 @@ class Question(BaseModel, extra="ignore"):
     type: str = "all"
     evidence: list[str] = Field(default_factory=list)
     split: str | None = None
+    history: list[Turn] = Field(default_factory=list, description="earlier turns: the question is a follow-up to them")
 
     @model_validator(mode="after")
     def _keywords_fit_answerable(self) -> "Question":

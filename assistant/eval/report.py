@@ -9,23 +9,21 @@ import time
 from pathlib import Path
 
 from assistant.eval.aggregate import aggregate, flat
-
-_HEADLINE = ("correct", "abstain_on_unanswerable", "false_abstain", "hits@4", "hits@10", "mrr@10",
-             "evidence_recall@10", "all_evidence@10", "citation_precision", "supported_sentences",
-             "similarity", "first_token_s", "total_s", "tokens_per_s", "retrieval_ms")
+from assistant.eval.types import HEADLINE, PER_TYPE, EvalRow
 
 
-def write(out: Path, meta: dict, rows: list[dict]) -> dict:
+def write(out: Path, meta: dict, rows: list[EvalRow | dict]) -> dict:
+    rows = [r if isinstance(r, EvalRow) else EvalRow.model_validate(r) for r in rows]
     agg = aggregate(rows)
     results = {
         "run": meta,
         "finished": time.time(),
         "aggregate": flat(agg),
-        "intervals": {k: v["ci95"] for k, v in agg["overall"].items()},
-        "counts": {k: v["n"] for k, v in agg["overall"].items()},
-        "by_type": {t: {k: {"value": v["value"], "ci95": v["ci95"], "n": v["n"]} for k, v in m.items()}
-                    for t, m in agg["by_type"].items()},
-        "questions": rows,
+        "intervals": {k: v.ci95 for k, v in agg["overall"].items()},
+        "counts": {k: v.n for k, v in agg["overall"].items()},
+        "by_type": {t: {k: v.model_dump() for k, v in m.items()} for t, m in agg["by_type"].items()},
+        "follow_ups": sum(1 for r in rows if r.history),
+        "questions": [r.saved() for r in rows],
     }
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     (out / "report.md").write_text(markdown(results))
@@ -55,27 +53,33 @@ def _answer(row: dict) -> str:
     return f"{row['answer']} (withheld as {why}: {row['withheld']})"
 
 
-def _summary(run: dict) -> list[str]:
+def _summary(results: dict) -> list[str]:
     """What was evaluated, one line each (both reports show these)."""
-    return [
+    run, follow_ups = results["run"], results.get("follow_ups", 0)
+    lines = [
         f"questions: {run['n_questions']} ({'retrieval only' if run['retrieval_only'] else 'answers and retrieval'})",
         f"model: {run['model']}; embedder: {run['embedder']}",
         f"corpus: {run['corpus']} ({run['documents']} documents, fingerprint {run['corpus_fingerprint']})",
     ]
+    if follow_ups:
+        how = ("searched as asked, without their earlier turns (no model to rewrite them)" if run["retrieval_only"]
+               else "answered with their earlier turns; their retrieval metrics search them as asked")
+        lines.append(f"follow-up questions: {follow_ups}, {how}")
+    return lines
 
 
 def markdown(results: dict) -> str:
     agg, ci, n = results["aggregate"], results["intervals"], results["counts"]
     lines = [
-        "# Evaluation report", "", *(f"- {line}" for line in _summary(results["run"])), "",
+        "# Evaluation report", "", *(f"- {line}" for line in _summary(results)), "",
         "| metric | value | 95% interval | n |", "|---|---|---|---|",
     ]
-    for key in _HEADLINE:
+    for key in HEADLINE:
         if key in agg:
             lines.append(f"| {key} | {_fmt(agg[key])} | {_ci(ci[key])} | {n[key]} |")
     types = results["by_type"]
     if len(types) > 1 or "all" not in types:
-        keys = [k for k in ("correct", "hits@10", "mrr@10", "all_evidence@10") if k in agg]
+        keys = [k for k in PER_TYPE if k in agg]
         lines += ["", "## Per type", "", "| type | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
         for t, m in types.items():
             lines.append(f"| {t} | " + " | ".join(f"{_fmt(m[k]['value'])} {_ci(m[k]['ci95'])}" for k in keys) + " |")
@@ -133,7 +137,7 @@ def html_report(results: dict) -> str:
     agg, ci = results["aggregate"], results["intervals"]
     key = "correct" if "correct" in agg else "hits@10"
     per_type = [(t, m[key]["value"], m[key]["ci95"]) for t, m in results["by_type"].items() if key in m]
-    ratios = [k for k in _HEADLINE if not k.endswith(("_s", "_ms"))]
+    ratios = [k for k in HEADLINE if not k.endswith(("_s", "_ms"))]
     headline = [(k, agg[k], ci[k]) for k in ratios if k in agg and agg[k] is not None]
     latency_key, unit = ("total_s", "s") if "total_s" in agg else ("retrieval_ms", "ms")
     latencies = [r["timings"][latency_key] if latency_key == "total_s" else r["retrieval_ms"] for r in results["questions"]]
@@ -144,7 +148,7 @@ def html_report(results: dict) -> str:
     )
     table = "".join(
         f"<tr><td>{e(k)}</td><td>{_fmt(agg[k])}</td><td>{_ci(ci[k])}</td><td>{results['counts'][k]}</td></tr>"
-        for k in _HEADLINE if k in agg
+        for k in HEADLINE if k in agg
     )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation report</title>
@@ -153,7 +157,7 @@ def html_report(results: dict) -> str:
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}}
 svg text{{font-size:13px;font-family:system-ui,sans-serif}}</style></head><body>
 <h1>Evaluation report</h1>
-<ul>{"".join(f"<li>{e(line)}</li>" for line in _summary(results["run"]))}</ul>
+<ul>{"".join(f"<li>{e(line)}</li>" for line in _summary(results))}</ul>
 <table><tr><th>metric</th><th>value</th><th>95% interval</th><th>n</th></tr>{table}</table>
 {_bars_svg(f"{key} per question type (95% interval)", per_type)}
 {_bars_svg("headline metrics (95% interval)", headline)}

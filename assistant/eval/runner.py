@@ -4,7 +4,9 @@ Each finished question is appended to `<out>/rows.jsonl` at once (flushed and
 fsynced), so Ctrl-C or a crash loses at most the question in flight, and
 running the same command again skips the finished ones. `<out>/run.json`
 fingerprints the run (questions, settings, model, embedder, corpus); a
-different run in the same folder is refused rather than mixed.
+different run in the same folder is refused rather than mixed. Each row is an
+`EvalRow` (eval/types.py). A follow-up question is answered with its earlier
+turns (`history`); its retrieval metrics search it as asked.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from assistant.app import App
 from assistant.errors import AssistantError
 from assistant.eval import scoring
 from assistant.eval.questions import Question
+from assistant.eval.types import KS, EvalRow
+from assistant.records import Answer
 
 RETRIEVAL_K = 20
-KS = (4, 10, 20)
 
 
 def fingerprint(app: App, questions: list[Question], retrieval_only: bool) -> dict:
@@ -41,19 +44,11 @@ def fingerprint(app: App, questions: list[Question], retrieval_only: bool) -> di
     }
 
 
-def run(app: App, questions: list[Question], out: Path, retrieval_only: bool = False, progress: bool = True) -> list[dict]:
+def run(app: App, questions: list[Question], out: Path, retrieval_only: bool = False,
+        progress: bool = True) -> list[EvalRow]:
     out.mkdir(parents=True, exist_ok=True)
-    meta = fingerprint(app, questions, retrieval_only)
-    meta_path, rows_path = out / "run.json", out / "rows.jsonl"
-    if meta_path.exists():
-        old = json.loads(meta_path.read_text())
-        if {k: v for k, v in old.items() if k != "started"} != meta:
-            raise AssistantError(
-                f"{out} holds results of a different run (other questions, settings, model or corpus): "
-                "choose another --out folder or delete this one"
-            )
-    else:
-        meta_path.write_text(json.dumps({**meta, "started": time.time()}, indent=2))
+    _claim(out, fingerprint(app, questions, retrieval_only))
+    rows_path = out / "rows.jsonl"
     _trim_torn_tail(rows_path)
     done = _read_rows(rows_path)
     todo = [q for q in questions if q.id not in done]
@@ -65,7 +60,7 @@ def run(app: App, questions: list[Question], out: Path, retrieval_only: bool = F
     with rows_path.open("a", encoding="utf-8") as f:
         for q in todo:
             row = score_question(app, q, retrieval_only)
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            f.write(json.dumps(row.saved(), ensure_ascii=False) + "\n")
             f.flush()
             os.fsync(f.fileno())
             done[q.id] = row
@@ -74,42 +69,56 @@ def run(app: App, questions: list[Question], out: Path, retrieval_only: bool = F
     return [done[q.id] for q in questions]
 
 
-def score_question(app: App, q: Question, retrieval_only: bool) -> dict:
+def _claim(out: Path, meta: dict) -> None:
+    """Record the run's fingerprint in run.json; a folder that holds another run is refused."""
+    meta_path = out / "run.json"
+    if meta_path.exists():
+        old = json.loads(meta_path.read_text())
+        if {k: v for k, v in old.items() if k != "started"} != meta:
+            raise AssistantError(
+                f"{out} holds results of a different run (other questions, settings, model or corpus): "
+                "choose another --out folder or delete this one"
+            )
+    else:
+        meta_path.write_text(json.dumps({**meta, "started": time.time()}, indent=2))
+
+
+def score_question(app: App, q: Question, retrieval_only: bool) -> EvalRow:
+    """Retrieval scored on the question as asked (a follow-up is not rewritten: that takes the model);
+    then, unless retrieval only, the answer to the question with its history."""
     start = time.perf_counter()
     ranked = app.service.retriever.search(q.question, RETRIEVAL_K)
-    retrieval_ms = (time.perf_counter() - start) * 1000
-    row = {
-        "id": q.id, "type": q.type, "question": q.question, "answerable": q.answerable,
-        "reference": q.answer, "expected_sources": q.sources,
-        "retrieval": scoring.retrieval_metrics([(p.source, p.text) for p in ranked], q.sources, q.evidence, KS)
+    row = EvalRow(
+        id=q.id, type=q.type, question=q.question, answerable=q.answerable, reference=q.answer,
+        expected_sources=q.sources, history=q.history,
+        retrieval=scoring.retrieval_metrics([(p.source, p.text) for p in ranked], q.sources, q.evidence, KS)
         if q.answerable else None,
-        "retrieval_ms": retrieval_ms,
-        "ranked_sources": [p.source for p in ranked[:10]],
-    }
+        retrieval_ms=(time.perf_counter() - start) * 1000,
+        ranked_sources=[p.source for p in ranked[:10]],
+    )
     if retrieval_only:
         return row
-    answer = app.service.ask(q.question)
-    cited = [c.source for c in answer.citations]
+    answer = app.service.ask(q.question, q.history)
+    return row.model_copy(update=_answer_fields(app, q, answer))
+
+
+def _answer_fields(app: App, q: Question, answer: Answer) -> dict:
     sentences = answer.sentences
-    row.update({
-        "answer": answer.answer,
-        "abstained": answer.abstained,
-        "abstain_reason": answer.abstain_reason,
-        "withheld": answer.withheld,
-        "unknown_names": answer.unknown_names,
+    return {
+        "answer": answer.answer, "abstained": answer.abstained, "abstain_reason": answer.abstain_reason,
+        "withheld": answer.withheld, "unknown_names": answer.unknown_names,
         "correct": scoring.is_correct(answer.answer, answer.abstained, q.keywords, q.answer, q.answerable),
-        "citations": [c.model_dump(mode="json") for c in answer.citations],
-        "passages": [p.model_dump(mode="json") for p in answer.passages],
-        "citation_precision": scoring.citation_precision(cited, q.sources) if q.answerable else None,
+        "citations": answer.citations, "passages": answer.passages,
+        "citation_precision": scoring.citation_precision([c.source for c in answer.citations], q.sources)
+        if q.answerable else None,
         "dangling_markers": answer.dangling_markers,
         "supported_sentences": (sum(s.supported for s in sentences) / len(sentences)) if sentences else None,
         "sentence_support": [s.support for s in sentences],
-        "left_out": len(answer.left_out),
-        "second_look": answer.second_look,
+        "left_out": len(answer.left_out), "second_look": answer.second_look,
+        "evidence_in_prompt": scoring.evidence_in_prompt(answer.read, q.evidence) if q.answerable else None,
         "similarity": _similarity(app, answer.answer, q.answer),
-        "timings": answer.timings.model_dump(mode="json"),
-    })
-    return row
+        "timings": answer.timings,
+    }
 
 
 def _similarity(app: App, a: str, b: str) -> float:
@@ -125,15 +134,15 @@ def _trim_torn_tail(path: Path) -> None:
             path.write_bytes(data[: data.rfind(b"\n") + 1])
 
 
-def _read_rows(path: Path) -> dict[str, dict]:
-    rows: dict[str, dict] = {}
+def _read_rows(path: Path) -> dict[str, EvalRow]:
+    rows: dict[str, EvalRow] = {}
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut short by a crash: that question runs again
-            rows[row["id"]] = row
+                row = EvalRow.model_validate_json(line)
+            except ValueError:  # a line cut short by a crash (pydantic's ValidationError is one): runs again
+                continue
+            rows[row.id] = row
     return rows
 
 

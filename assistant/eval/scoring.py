@@ -8,7 +8,8 @@ word counts. An unanswerable question is answered correctly by abstaining.
 
 Retrieval: a passage is relevant when it contains an evidence span (whitespace
 removed on both sides) if the question lists evidence, else when its source is
-an expected source.
+an expected source. The same matching tells which evidence the model read
+(`evidence_in_prompt`, on `Answer.read`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Sequence
+
+from assistant.eval.types import KS
 
 _WORD = re.compile(r"[a-z]+")
 
@@ -60,7 +63,7 @@ def relevance(passages: Sequence[tuple[str, str]], sources: list[str], evidence:
 
 
 def retrieval_metrics(passages: Sequence[tuple[str, str]], sources: list[str], evidence: list[str],
-                      ks: Sequence[int] = (4, 10, 20)) -> dict[str, float]:
+                      ks: Sequence[int] = KS) -> dict[str, float]:
     rel = relevance(passages, sources, evidence)
     n_facts = len(evidence) or 1
     m: dict[str, float] = {}
@@ -73,6 +76,21 @@ def retrieval_metrics(passages: Sequence[tuple[str, str]], sources: list[str], e
     first = next((i for i, r in enumerate(rel[:10]) if r), None)
     m["mrr@10"] = 0.0 if first is None else 1.0 / (first + 1)
     return m
+
+
+def evidence_in_prompt(read: Sequence[str], evidence: list[str]) -> float | None:
+    """The share of the evidence spans found (whitespace removed on both sides) in the passages as the
+    model read them; None when the question lists no evidence. Nothing read (the model was not
+    asked, e.g. it abstained before) finds nothing: 0.
+
+    >>> evidence_in_prompt(["The ferry leaves at 07:40 from the quay."], ["leaves at  07:40", "Sundays"])
+    0.5
+    """
+    facts = [_squash(e) for e in evidence if _squash(e)]
+    if not facts:
+        return None
+    body = "\n".join(_squash(t) for t in read)
+    return sum(f in body for f in facts) / len(facts)
 
 
 def citation_precision(cited_sources: list[str], sources: list[str]) -> float | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.embed import Embedder
@@ -24,7 +24,7 @@ from assistant.errors import IngestError
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loaders import content_hash, is_supported, load, relative_source
 from assistant.lexical import LexicalIndex
-from assistant.manifest import Manifest
+from assistant.manifest import FileRecord, Manifest
 from assistant.records import Chunk, Document
 from assistant.store import ChromaStore
 
@@ -52,13 +52,14 @@ class IngestReport:
     errors: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))  # seconds in each
+    repairs: list[str] = field(default_factory=list)  # damaged or lost state found and repaired, one message each
 
     def to_json(self) -> dict:
         """The report as data: the machine-readable ingest log (App writes it beside the index)."""
         return {"added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
                 "chunks_written": self.chunks_written, "chunks_reused": self.chunks_reused,
                 "errors": self.errors, "seconds": round(self.seconds, 3),
-                "stages": {k: round(v, 3) for k, v in self.stages.items()}}
+                "stages": {k: round(v, 3) for k, v in self.stages.items()}, "repairs": self.repairs}
 
     def summary(self) -> str:
         parts = [
@@ -67,7 +68,7 @@ class IngestReport:
         ]
         if self.chunks_reused:
             parts.insert(-1, f"{self.chunks_reused} already stored")
-        text = "ingest: " + ", ".join(parts)
+        text = "".join(f"repaired: {note}\n" for note in self.repairs) + "ingest: " + ", ".join(parts)
         if self.errors:
             text += f"\n{len(self.errors)} file(s) not indexed:" + "".join(
                 f"\n  {src}: {why}" for src, why in sorted(self.errors.items())
@@ -82,9 +83,12 @@ def scan(corpus: Path, skipped: dict[str, str] | None = None) -> list[Path]:
     """Supported files under corpus, sorted, skipping hidden files and folders. Links to folders
     are not followed (a link loop cannot trap it). What is passed over is named in `skipped`
     (path relative to corpus -> reason): a folder that cannot be listed (its key ends in '/'),
-    a broken link, and a pipe or device, which a read would wait on forever."""
+    a broken link, a pipe or device, which a read would wait on forever, and a link (to a file
+    or a folder, whose key ends in '/') that leads out of the corpus folder: nothing outside it
+    is read. A link to a file inside the folder is indexed under the link's name."""
     found: list[Path] = []
     skipped = {} if skipped is None else skipped
+    inside = corpus.resolve()
 
     def failed(exc: OSError) -> None:
         if exc.filename:
@@ -92,16 +96,29 @@ def scan(corpus: Path, skipped: dict[str, str] | None = None) -> list[Path]:
 
     for root, dirs, files in os.walk(corpus, onerror=failed):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in dirs:  # never walked (os.walk does not follow links): named when they lead out
+            if _leads_out(Path(root) / name, inside):
+                skipped[relative_source(Path(root) / name, corpus) + "/"] = _OUTSIDE
         for name in files:
             path = Path(root) / name
             if name.startswith(".") or not is_supported(path):
                 continue
-            if path.is_file():
+            if path.is_file() and _leads_out(path, inside):
+                skipped[relative_source(path, corpus)] = _OUTSIDE
+            elif path.is_file():
                 found.append(path)
             else:
                 skipped[relative_source(path, corpus)] = (
                     "a link to nothing: skipped" if not path.exists() else "not a regular file (a pipe or device): skipped")
     return sorted(found)
+
+
+_OUTSIDE = "a link to a place outside the corpus folder: refused (copy the file into the folder instead)"
+
+
+def _leads_out(path: Path, inside: Path) -> bool:
+    """Whether `path` is a link whose target lies outside the (resolved) corpus folder."""
+    return path.is_symlink() and path.exists() and not path.resolve().is_relative_to(inside)
 
 
 class _Refused(Exception):
@@ -128,7 +145,10 @@ def read_stable(path: Path, max_bytes: int | None) -> tuple[bytes, os.stat_resul
 
 
 def _read_bytes(path: Path) -> bytes:
-    return path.read_bytes()
+    """The bytes of the file the path leads to; a link swapped in for its last part meanwhile is refused."""
+    fd = os.open(path.resolve(), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as f:
+        return f.read()
 
 
 def _identity(stat: os.stat_result) -> tuple[int, int, int]:
@@ -141,118 +161,215 @@ def _check_size(size: int, max_bytes: int | None) -> None:
                        "(setting 'ingest.max_file_mb'): split the file or raise the limit")
 
 
-def ingest(
-    corpus: Path, store: ChromaStore, manifest: Manifest, embedder: Embedder,
-    chunk_size: int, chunk_overlap: int, progress: bool = False, lexical: LexicalIndex | None = None,
-    max_bytes: int | None = None,
-) -> IngestReport:
-    """Bring the store in step with the folder. A file over `max_bytes` is refused with that reason, unread
-    (memory stays bounded), and keeps whatever version of it was stored before."""
+@dataclass(frozen=True)
+class IngestJob:
+    """What one ingest needs: the folder, the parts it writes to, and how files are cut and bounded."""
+
+    corpus: Path
+    store: ChromaStore
+    manifest: Manifest
+    embedder: Embedder
+    chunk_size: int
+    chunk_overlap: int
+    lexical: LexicalIndex | None = None
+    max_bytes: int | None = None  # a file over this is refused unread (memory stays bounded)
+
+
+@dataclass(frozen=True)
+class _Survey:
+    """What the folder holds now: the files to (re)index, every source seen, and modification times."""
+
+    todo: list[tuple[Path, bytes, str]]
+    seen: set[str]
+    modified: dict[str, float]
+
+
+def ingest(corpus: Path, store: ChromaStore, manifest: Manifest, embedder: Embedder, chunk_size: int,
+           chunk_overlap: int, progress: bool = False, lexical: LexicalIndex | None = None,
+           max_bytes: int | None = None) -> IngestReport:
+    """`run(IngestJob(...))` for callers that hold the parts one by one (the tests, the benchmarks)."""
+    return run(IngestJob(corpus, store, manifest, embedder, chunk_size, chunk_overlap, lexical, max_bytes), progress)
+
+
+def run(job: IngestJob, progress: bool = False) -> IngestReport:
+    """Bring the store in step with the folder. A file over `max_bytes` is refused with that reason, unread,
+    and keeps whatever version of it was stored before. Damaged or lost state is repaired, with a message."""
     start = time.perf_counter()
     report = IngestReport()
-    if not corpus.is_dir():
-        raise IngestError(f"corpus folder {corpus} does not exist: create it and put documents in it")
-    known = manifest.records()
-    seen: set[str] = set()
-    todo: list[tuple[Path, bytes, str]] = []
-    modified: dict[str, float] = {}
+    if not job.corpus.is_dir():
+        raise IngestError(f"corpus folder {job.corpus} does not exist: create it and put documents in it")
+    known = _known(job, report)
     skipped: dict[str, str] = {}
-    for path in scan(corpus, skipped):
-        source = relative_source(path, corpus)
-        seen.add(source)
-        try:
-            with _timed(report, "read"):
-                data, stat = read_stable(path, max_bytes)
-        except _Refused as exc:
-            report.errors[source] = str(exc)
+    survey = _survey(job, known, report, skipped)
+    _remove_gone(job, known, survey.seen, skipped, report)
+    _follow_store(job, report)
+    _index(job, survey, known, report, progress)
+    _save_lexical(job, report)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _known(job: IngestJob, report: IngestReport) -> dict[str, FileRecord]:
+    """The manifest's records; a file whose chunks the store lost (data/chroma deleted, say) is marked
+    pending, so it is indexed again."""
+    report.repairs += _take(job.manifest.repairs) + (_take(job.lexical.repairs) if job.lexical else [])
+    known = job.manifest.records()
+    done = {s: r for s, r in known.items() if r.status == "done" and r.chunks}
+    if job.store.count() >= sum(r.chunks for r in done.values()):
+        return known
+    lost = sorted(s for s, r in done.items() if job.store.count_source(s) < r.chunks)
+    if lost:
+        report.repairs.append(f"the store at {job.store.location} had lost the chunks of {len(lost)} indexed "
+                              "file(s) (was it deleted?): indexing them again")
+    return {s: replace(r, status="pending") if s in lost else r for s, r in known.items()}
+
+
+def _take(notes: list[str]) -> list[str]:
+    taken = list(notes)
+    notes.clear()  # reported once
+    return taken
+
+
+def _survey(job: IngestJob, known: dict[str, FileRecord], report: IngestReport, skipped: dict[str, str]) -> _Survey:
+    """Read and hash every listed file; unchanged ones are counted (their modification time kept current)."""
+    survey = _Survey([], set(), {})
+    for path in scan(job.corpus, skipped):
+        source = relative_source(path, job.corpus)
+        survey.seen.add(source)
+        read = _read(path, job.corpus, job.max_bytes, report, survey.seen)
+        if read is None:
             continue
-        except FileNotFoundError:  # deleted (or moved away) between the listing and the read
-            seen.discard(source)
-            report.errors[source] = "vanished while being read: treated as deleted (indexed again if it comes back)"
-            continue
-        except OSError as exc:  # unreadable: permissions, an I/O error; the version stored before is kept
-            report.errors[source] = f"cannot read ({exc.strerror or exc}): check the file's permissions"
-            continue
-        modified[source] = stat.st_mtime
+        data, stat = read
+        survey.modified[source] = stat.st_mtime
         with _timed(report, "read"):
             digest = content_hash(path, data)
         record = known.get(source)
         if record and record.status == "done" and record.content_hash == digest:
             report.unchanged += 1
-            if record.modified != modified[source]:
-                manifest.set_modified(source, modified[source])
+            if record.modified != stat.st_mtime:
+                job.manifest.set_modified(source, stat.st_mtime)
         else:
-            todo.append((path, data, digest))
+            survey.todo.append((path, data, digest))
+    return survey
 
+
+def _read(path: Path, corpus: Path, max_bytes: int | None, report: IngestReport,
+          seen: set[str]) -> tuple[bytes, os.stat_result] | None:
+    """The file's bytes and stat, or None with the reason in the report."""
+    try:
+        if _leads_out(path, corpus.resolve()):  # made a link out since the listing
+            raise _Refused(_OUTSIDE)
+        with _timed(report, "read"):
+            return read_stable(path, max_bytes)
+    except _Refused as exc:
+        report.errors[relative_source(path, corpus)] = str(exc)
+    except FileNotFoundError:  # deleted (or moved away) between the listing and the read
+        seen.discard(relative_source(path, corpus))
+        report.errors[relative_source(path, corpus)] = "vanished while being read: treated as deleted (indexed again if it comes back)"
+    except OSError as exc:  # unreadable: permissions, an I/O error; the version stored before is kept
+        report.errors[relative_source(path, corpus)] = f"cannot read ({exc.strerror or exc}): check the file's permissions"
+    return None
+
+
+def _remove_gone(job: IngestJob, known: dict[str, FileRecord], seen: set[str], skipped: dict[str, str],
+                 report: IngestReport) -> None:
+    """Files gone from the folder lose their chunks; those under a folder that cannot be listed are kept."""
     report.errors.update(skipped)
     for folder in (k for k, why in skipped.items() if why == _UNLISTABLE):  # unseen, but not deleted: kept
-        seen |= {s for s in known if s.startswith(folder) or folder == "./"}
+        seen = seen | {s for s in known if s.startswith(folder) or folder == "./"}
     for source in sorted(set(known) - seen):
-        store.delete_source(source)
-        if lexical is not None:
-            lexical.delete_source(source)
-        manifest.remove(source)
+        job.store.delete_source(source)
+        if job.lexical is not None:
+            job.lexical.delete_source(source)
+        job.manifest.remove(source)
         report.removed.append(source)
-    if lexical is not None and (lexical.empty() or lexical.outdated()) and store.count() > 0:
-        # a collection built before the lexical index existed (or by another tokenizer), or a
-        # Chroma server that another process filled: the lexical index follows the store
-        _backfill(store, lexical)
 
-    bar = _progress(len(todo), progress)
+
+def _follow_store(job: IngestJob, report: IngestReport) -> None:
+    """A lexical index that is empty (built before it existed, lost, or moved aside when damaged) or made
+    by another tokenizer, or a Chroma server another process filled: the lexical index follows the store."""
+    lexical = job.lexical
+    if lexical is not None and (lexical.empty() or lexical.outdated()) and job.store.count() > 0:
+        with _timed(report, "lexical"):
+            _backfill(job.store, lexical)
+
+
+def _index(job: IngestJob, survey: _Survey, known: dict[str, FileRecord], report: IngestReport,
+           progress: bool) -> None:
+    """Load, chunk, embed and write the new and changed files, embedding in groups across files."""
+    bar = _progress(len(survey.todo), progress)
     group: list[tuple[Document, list[Chunk]]] = []
-    for path, data, digest in todo:
-        try:
-            with _timed(report, "parse"):
-                doc = load(path, corpus, data)
-            with _timed(report, "chunk"):
-                chunks = chunk_document(doc, embedder.count_tokens, chunk_size, chunk_overlap)
-        except IngestError as exc:
-            report.errors[relative_source(path, corpus)] = str(exc).split(": ", 1)[-1]
+    for path, data, digest in survey.todo:
+        prepared = _prepare(job, path, data, report)
+        if prepared is None:
             bar.update(1)
             continue
-        except Exception as exc:  # a loader bug must cost one file, never the whole ingest
-            report.errors[relative_source(path, corpus)] = f"unexpected error while reading ({type(exc).__name__}: {exc})"
-            bar.update(1)
-            continue
-        group.append((doc, chunks))
+        group.append(prepared)
         if sum(len(c) for _, c in group) >= _EMBED_GROUP:
-            _write(group, store, manifest, embedder, known, report, lexical, modified)
+            _write(job, group, known, report, survey.modified)
             bar.update(len(group))
             group = []
     if group:
-        _write(group, store, manifest, embedder, known, report, lexical, modified)
+        _write(job, group, known, report, survey.modified)
         bar.update(len(group))
     bar.close()
-    if lexical is not None and lexical.dirty():
-        with _timed(report, "lexical"):
-            lexical.rebuild()
-    report.seconds = time.perf_counter() - start
-    return report
 
 
-def _write(group, store: ChromaStore, manifest: Manifest, embedder: Embedder, known, report: IngestReport,
-           lexical: LexicalIndex | None, modified: dict[str, float]) -> None:
+def _prepare(job: IngestJob, path: Path, data: bytes, report: IngestReport) -> tuple[Document, list[Chunk]] | None:
+    """The file's Document and Chunks, or None with the reason in the report."""
+    try:
+        with _timed(report, "parse"):
+            doc = load(path, job.corpus, data)
+        with _timed(report, "chunk"):
+            return doc, chunk_document(doc, job.embedder.count_tokens, job.chunk_size, job.chunk_overlap)
+    except IngestError as exc:
+        report.errors[relative_source(path, job.corpus)] = str(exc).split(": ", 1)[-1]
+    except Exception as exc:  # a loader bug must cost one file, never the whole ingest
+        report.errors[relative_source(path, job.corpus)] = f"unexpected error while reading ({type(exc).__name__}: {exc})"
+    return None
+
+
+def _write(job: IngestJob, group: list[tuple[Document, list[Chunk]]], known: dict[str, FileRecord],
+           report: IngestReport, modified: dict[str, float]) -> None:
     with _timed(report, "store"):
-        missing = store.missing([c.id for _, chunks in group for c in chunks])
-    texts = [store.embedding_text(c) for _, chunks in group for c in chunks if c.id in missing]
+        missing = job.store.missing([c.id for _, chunks in group for c in chunks])
+    texts = [job.store.embedding_text(c) for _, chunks in group for c in chunks if c.id in missing]
     with _timed(report, "embed"):
-        vectors = embedder.embed(texts) if texts else []
+        vectors = job.embedder.embed(texts) if texts else []
     offset = 0
     for doc, chunks in group:
         new = [c for c in chunks if c.id in missing]
-        with _timed(report, "store"):
-            manifest.mark_pending(doc.source, doc.content_hash, modified.get(doc.source))
-            store.replace_source(doc.source, new, vectors[offset : offset + len(new)],
-                                 keep=[c.id for c in chunks if c.id not in missing])
-        if lexical is not None:
-            with _timed(report, "lexical"):
-                lexical.replace_source(doc.source, chunks)
+        _write_file(job, doc, chunks, new, vectors[offset : offset + len(new)], modified.get(doc.source), report)
         offset += len(new)
-        with _timed(report, "store"):
-            manifest.mark_done(doc.source, doc.content_hash, len(chunks), modified.get(doc.source))
         (report.updated if doc.source in known else report.added).append(doc.source)
         report.chunks_written += len(new)
         report.chunks_reused += len(chunks) - len(new)
+
+
+def _write_file(job: IngestJob, doc: Document, chunks: list[Chunk], new: list[Chunk], vectors: list,
+                modified: float | None, report: IngestReport) -> None:
+    """One file: manifest pending -> new chunks written, old ones deleted -> lexical rows -> manifest done."""
+    with _timed(report, "store"):
+        job.manifest.mark_pending(doc.source, doc.content_hash, modified)
+        fresh = {c.id for c in new}
+        job.store.replace_source(doc.source, new, vectors, keep=[c.id for c in chunks if c.id not in fresh])
+    if job.lexical is not None:
+        with _timed(report, "lexical"):
+            job.lexical.replace_source(doc.source, chunks)
+    with _timed(report, "store"):
+        job.manifest.mark_done(doc.source, doc.content_hash, len(chunks), modified)
+
+
+def _save_lexical(job: IngestJob, report: IngestReport) -> None:
+    """Rebuild the BM25 matrix after a change, or when the saved one is missing or damaged."""
+    lexical = job.lexical
+    if lexical is None:
+        return
+    with _timed(report, "lexical"):
+        if lexical.dirty():
+            lexical.rebuild()
+        elif note := lexical.repair():
+            report.repairs.append(note)
 
 
 def _backfill(store: ChromaStore, lexical: LexicalIndex) -> None:

@@ -90,7 +90,7 @@ class FakeService:
         self.fail_at = fail_at
         self.retriever = SimpleNamespace(search=lambda q, k: [Passage(source="a.md", text="Oda Ruskvik built it", score=0.9)])
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, history=None) -> Answer:
         if question == self.fail_at:
             raise KeyboardInterrupt
         self.asked.append(question)

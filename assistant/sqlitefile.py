@@ -1,0 +1,64 @@
+"""Open a SQLite file of data/, moving a damaged one aside so a fresh one takes its place.
+
+The manifest and the lexical index each keep their state in a SQLite file of their own.
+Both can be rebuilt from what remains (the manifest from the corpus files and the store, the
+lexical tokens from the store), so a file that is not a database, or fails SQLite's quick
+check, is not fatal: it is renamed `<name>.damaged-<unix time>` (with its -wal and -shm files),
+a new empty file is opened, and the caller gets a message saying so, to show its user. This
+module does not decide what to rebuild; its callers do (see ingest/pipeline.py).
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "state.sqlite"
+    >>> _ = path.write_bytes(b"not a database at all, just bytes" * 100)
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as shown:
+    ...     db, note = open_db(path)
+    >>> note.startswith(f"{path} was damaged"), shown[0].category.__name__
+    (True, 'RepairedState')
+    >>> db.execute("PRAGMA quick_check").fetchone()[0]
+    'ok'
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import warnings
+from pathlib import Path
+
+from assistant.errors import RepairedState
+
+
+def open_db(path: Path) -> tuple[sqlite3.Connection, str | None]:
+    """A checked connection to `path` (WAL mode), and a message when a damaged file was moved aside."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _connect(path), None
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed", ...
+        aside = path.with_name(f"{path.name}.damaged-{int(time.time())}")
+        for suffix in ("", "-wal", "-shm"):
+            part = path.with_name(path.name + suffix)
+            if part.exists():
+                part.replace(aside.with_name(aside.name + suffix))
+        note = (f"{path} was damaged ({exc}): moved aside to {aside.name} and started afresh; "
+                "what it held is rebuilt by the next `assistant ingest`")
+        warnings.warn(note, RepairedState, stacklevel=3)
+        return _connect(path), note
+
+
+_CHECK_UP_TO = 64 * 2**20  # the quick check reads the whole file: bigger files get only the schema read
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        small = not path.exists() or path.stat().st_size <= _CHECK_UP_TO
+        result = db.execute("PRAGMA quick_check").fetchone() if small else ("ok",)
+        if result is None or result[0] != "ok":
+            raise sqlite3.DatabaseError(f"quick check: {result[0] if result else 'no answer'}")
+    except sqlite3.DatabaseError:
+        db.close()
+        raise
+    return db
