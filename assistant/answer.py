@@ -31,8 +31,10 @@ A `Filter` limits the documents the passages may come from (files, folders,
 dates); nothing outside it reaches the model.
 
 A `stop` event, set from another thread (the UI's stop button), ends the
-generation at the next token; the record keeps what was written, marked stopped.
-The model's own lock (generate.py) makes requests take turns.
+generation at the next token (the generator sees it too, so a request whose
+client went away stops even while no one reads its tokens); the record keeps
+what was written, marked stopped. The model's own lock (generate.py) makes
+requests take turns.
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ class AnswerService:
         """Stream the model's reply as token events. With `hold`, words are kept back while the reply may
         still be the abstain sentence (a second pass may follow), and shown as soon as it is not."""
         s = self.settings
-        with closing(self.generator.stream(messages, s.model.max_tokens, s.model.temperature, s.model.seed)) as tokens:
+        with closing(self.generator.stream(messages, s.model.max_tokens, s.model.temperature, s.model.seed, stop=stop)) as tokens:
             for piece in tokens:
                 if run.gen_start is None:
                     run.gen_start = time.perf_counter()
