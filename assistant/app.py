@@ -113,6 +113,7 @@ class App:
         self.engines = engines or Engines(settings)
         self.last_report: IngestReport | None = None
         self._ingest_lock = threading.Lock()  # watch mode, uploads and the CLI never ingest at the same time
+        self._upload_lock = threading.Lock()
 
     @property
     def embedder(self) -> SentenceEmbedder:
@@ -155,10 +156,11 @@ class App:
         return AnswerService(self.retriever, self.generator, Prompts(s.paths.prompts_dir, s.answer.guard_passages), s, self.manifest.catalog)
 
     def service_with(self, model: str | None = None, top_k: int | None = None, temperature: float | None = None,
-                     rerank: bool | None = None) -> AnswerService:
+                     rerank: bool | None = None, max_tokens: int | None = None) -> AnswerService:
         """An answer service with some settings chosen per request (the chat window's settings panel, the
-        benchmarks)."""
-        changes = {"model__name": model, "retrieval__top_k": top_k, "model__temperature": temperature}
+        API's fields, the benchmarks)."""
+        changes = {"model__name": model, "retrieval__top_k": top_k, "model__temperature": temperature,
+                   "model__max_tokens": max_tokens}
         if all(v is None for v in changes.values()) and rerank is None:
             return self.service
         settings = self.settings.updated(**changes)
@@ -225,14 +227,21 @@ class App:
         return doc, doc.content_hash == record.content_hash
 
     def add_upload(self, name: str, data: bytes) -> tuple[str, IngestReport]:
-        """Store an uploaded file under corpus/uploads/ (checked first) and index it."""
+        """Store an uploaded file under corpus/uploads/ (checked first) and index it. A name already taken
+        by other bytes is kept beside it as `name (2).ext` (never replaced); the same bytes again are not
+        stored twice."""
         clean = check_upload(name, len(data), SUPPORTED, self.settings.server.max_upload_mb)
         folder = self.corpus / UPLOADS
+        if folder.is_symlink():
+            raise UploadError(f"{folder} is a link; uploads are written only into a real folder of the corpus")
         folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f".{clean}.part"  # hidden while written: an ingest meanwhile skips it
-        partial.write_bytes(data)
-        partial.replace(folder / clean)
-        return f"{UPLOADS}/{clean}", self.ingest()
+        with self._upload_lock:  # two uploads of one name at once must not pick the same free name
+            target = _free_name(folder, clean, data)
+            if not target.exists():
+                partial = folder / f".{target.name}.part"  # hidden while written: an ingest meanwhile skips it
+                partial.write_bytes(data)
+                partial.replace(target)
+        return f"{UPLOADS}/{target.name}", self.ingest()
 
     def remove_document(self, source: str) -> IngestReport:
         """Delete a document's file from the corpus folder and its chunks from the index."""
@@ -315,6 +324,23 @@ class Workspace:
 
     def apps(self) -> list[App]:
         return [self.app(name) for name in self.names()]
+
+
+def _free_name(folder: Path, name: str, data: bytes) -> Path:
+    """`name` in folder, or `stem (2).ext`, `(3)`...: the first that is free or already holds these bytes.
+
+    >>> import tempfile; d = Path(tempfile.mkdtemp()); _ = (d / "a.md").write_bytes(b"1")
+    >>> [_free_name(d, "a.md", b"1").name, _free_name(d, "a.md", b"2").name]
+    ['a.md', 'a (2).md']
+    """
+    stem, dot, ext = name.rpartition(".")
+    for n in range(1, 10_000):
+        candidate = folder / (name if n == 1 else f"{stem} ({n}){dot}{ext}")
+        if candidate.is_symlink():
+            continue  # never write through a link
+        if not candidate.exists() or (candidate.is_file() and candidate.read_bytes() == data):
+            return candidate
+    raise UploadError(f"{name}: too many uploads of this name; remove some in the Documents tab")
 
 
 def _iso(timestamp: float | None) -> str | None:

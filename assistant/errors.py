@@ -47,3 +47,7 @@ class FilterError(AssistantError):
 
 class UploadError(AssistantError):
     """An uploaded file is refused (type, size or name), with the reason."""
+
+
+class QuestionError(AssistantError):
+    """A question is refused before it is answered (too long), with the reason."""
