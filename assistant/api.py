@@ -43,6 +43,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 # At module level, not lazily: FastAPI reads the route functions' annotations (postponed, so strings)
 # from this module's globals. Only serve.py imports this module, when it starts serving.
@@ -144,7 +145,9 @@ def _same_site(request: Request) -> None:
     not this server's own (or is `null`), and a POST that is not JSON (a form or text/plain POST needs no
     CORS preflight, so a browser would send it; a JSON one does, and this API answers none)."""
     origin = request.headers.get("origin")
-    if origin is not None and origin.rstrip("/") != f"{request.url.scheme}://{request.headers.get('host', '')}":
+    # the host only, not the scheme: behind a TLS proxy the page is https and this server sees http
+    seen = urlsplit(origin.strip()).netloc if origin is not None else None
+    if origin is not None and (not seen or seen != request.headers.get("host", "").strip()):
         raise HTTPException(403, detail=_error(f"cross-site requests are refused (Origin: {origin[:100]})",
                                                "invalid_request_error", None, "cross_site"))
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

