@@ -49,6 +49,7 @@ from urllib.parse import urlsplit
 # from this module's globals. Only serve.py imports this module, when it starts serving.
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.requests import ClientDisconnect
 
 from assistant.app import Workspace
 from assistant.errors import AssistantError
@@ -201,7 +202,10 @@ async def _body(request: Request) -> dict:
     """The JSON body, refused with a 400 (or 413) that says why: not JSON, too large, nested too deep."""
     if int(request.headers.get("content-length") or 0) > MAX_BODY:
         raise HTTPException(413, detail=_error(f"the body is over {MAX_BODY // 2**20} MB", "invalid_request_error"))
-    raw = await request.body()
+    try:
+        raw = await request.body()
+    except ClientDisconnect:  # gone before its question arrived: nothing to answer, nothing to log
+        raise HTTPException(400, detail=_error("the client went away", "invalid_request_error")) from None
     if len(raw) > MAX_BODY:
         raise HTTPException(413, detail=_error(f"the body is over {MAX_BODY // 2**20} MB", "invalid_request_error"))
     try:

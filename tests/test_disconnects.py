@@ -92,6 +92,8 @@ def test_random_disconnects_leave_nothing_held(served):
     for i in range(total):
         how = ui_disconnect(url, fn, rng) if i % 5 == 4 else api_disconnect(url, rng)
         ends[how] = ends.get(how, 0) + 1
+        if how == "hang":
+            break  # one is enough: the rest would wait behind it
     took = time.monotonic() - start
     print(f"\n{total} disconnects in {took:.0f} s: {ends}")
     assert "hang" not in ends, ends
