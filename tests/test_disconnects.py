@@ -24,8 +24,8 @@ from tests.support.corpus import copy_test_corpus
 from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.model, pytest.mark.embedder, pytest.mark.servers]
-QUESTIONS = ["When does the orchard society press cider?", "Who designed the Karsk Point lighthouse tower?",
-             "What is Mossgrove Bakery best known for?", "Describe the Karsk Point lighthouse and its keeper."]
+# One question: its prompt stays in the model's cache, so each request costs its disconnect, not a prompt
+QUESTIONS = ["When does the orchard society press cider?"]
 HANG = 60.0  # seconds: a request not served within this of its turn is a hang
 
 
@@ -94,6 +94,8 @@ def test_random_disconnects_leave_nothing_held(served):
         ends[how] = ends.get(how, 0) + 1
         if how == "hang":
             break  # one is enough: the rest would wait behind it
+        if (i + 1) % 20 == 0:
+            print(f"{i + 1} disconnects, {time.monotonic() - start:.0f} s: {ends}", flush=True)
     took = time.monotonic() - start
     print(f"\n{total} disconnects in {took:.0f} s: {ends}")
     assert "hang" not in ends, ends
