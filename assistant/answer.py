@@ -27,8 +27,10 @@ A `Filter` limits the documents the passages may come from (files, folders,
 dates); nothing outside it reaches the model.
 
 A `stop` event, set from another thread (the UI's stop button), ends the
-generation at the next token; the record keeps what was shown, marked stopped.
-The model's own lock (generate.py) makes requests take turns.
+generation at the next token (the generator sees it too, so a request whose
+client went away stops even while no one reads its tokens); the record keeps
+what was shown, marked stopped. The model's own lock (generate.py) makes
+requests take turns.
 """
 
 from __future__ import annotations
@@ -131,7 +133,8 @@ class AnswerService:
         events (see the module's doc for what is held back and what is dropped)."""
         s = self.settings
         texts = [p.text for p in run.used]
-        with closing(self.generator.stream(messages, s.model.max_tokens, s.model.temperature, s.model.seed)) as tokens:
+        with closing(self.generator.stream(messages, s.model.max_tokens, s.model.temperature, s.model.seed,
+                                           stop=stop)) as tokens:
             for piece in tokens:
                 if run.gen_start is None:
                     run.gen_start = time.perf_counter()

@@ -9,8 +9,9 @@ the assistant through two routes, served beside the chat window:
 `model` names the collection to answer from. The last user message is the
 question; earlier user/assistant pairs are the conversation, so follow-ups are
 rewritten as in the chat window. System messages are ignored: the assistant's
-own rules apply. `temperature` is honoured, and `top_k` may be given as an
-extra field.
+own rules apply. `temperature` and `max_tokens` (capped by the setting
+`model.max_tokens`) are honoured, `stream` must be a JSON boolean, and `top_k`
+may be given as an extra field.
 
 The answer text carries its [n] markers and ends with a "Sources:" list, so a
 plain client shows the citations. Two extra fields carry them as data:
@@ -22,7 +23,16 @@ that chunk says so, and `assistant.answer` is the checked answer.
 
 Auth: with `api_key` set, every request needs `Authorization: Bearer KEY`
 (compared in constant time); without one the API is open, which serve.py
-allows only on loopback.
+allows only on loopback. Requests a web page of another site could make
+through a visitor's browser are refused: a foreign or `null` Origin, and a POST
+that is not `application/json` (a form or text/plain POST skips the CORS
+preflight). Every error has OpenAI's shape, {"error": {"message", "type",
+"param", "code"}}: a malformed body or message, a question over
+`server.max_question_chars`, a body over 8 MB, JSON nested too deeply.
+
+Whatever way a request ends (answered, client gone, error), its stop event is
+set, so the model stops at its next token and its lock is free (generate.py).
+This module does not decide who may log in to the chat window (serve.py).
 """
 
 from __future__ import annotations
@@ -33,16 +43,20 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 # At module level, not lazily: FastAPI reads the route functions' annotations (postponed, so strings)
 # from this module's globals. Only serve.py imports this module, when it starts serving.
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.requests import ClientDisconnect
 
 from assistant.app import Workspace
 from assistant.errors import AssistantError
 from assistant.notes import notes as answer_notes
 from assistant.records import Answer, Turn, where
+
+MAX_BODY = 8 * 2**20  # a request body larger than this is refused unread (a conversation is far smaller)
 
 
 def sources_text(answer: Answer) -> str:
@@ -55,9 +69,20 @@ def sources_text(answer: Answer) -> str:
     return f"\n\n{head}\n" + "\n".join(lines)
 
 
-def conversation(messages: list[dict]) -> tuple[str, list[Turn]]:
-    """The question (the last user message) and the earlier user/assistant pairs."""
-    said = [(m.get("role"), _text(m.get("content"))) for m in messages if m.get("role") in ("user", "assistant")]
+def conversation(messages: list, limit: int = 0) -> tuple[str, list[Turn]]:
+    """The question (the last user message) and the earlier user/assistant pairs. Every message must be
+    an object whose content is text (a string, or a list of text parts); with `limit`, at most that many
+    characters each. Anything else is a ValueError naming the message."""
+    said = []
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or not isinstance(m.get("role"), str):
+            raise ValueError(f"messages[{i}] must be an object with a 'role' and a 'content'")
+        if m["role"] in ("user", "assistant"):
+            text = _text(m.get("content"), i)
+            if limit and len(text) > limit:
+                raise ValueError(f"messages[{i}] has {len(text):,} characters; at most {limit:,} are accepted "
+                                 "(setting server.max_question_chars): ask a shorter question")
+            said.append((m["role"], text))
     if not said or said[-1][0] != "user" or not said[-1][1].strip():
         raise ValueError("the last message must be a user message with the question")
     turns, pending = [], None
@@ -70,12 +95,13 @@ def conversation(messages: list[dict]) -> tuple[str, list[Turn]]:
     return said[-1][1].strip(), turns
 
 
-def _text(content) -> str:
+def _text(content, i: int) -> str:
     if isinstance(content, str):
         return content
-    if isinstance(content, list):  # [{"type": "text", "text": ...}, ...]
-        return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return ""
+    parts = content if isinstance(content, list) else None  # [{"type": "text", "text": ...}, ...]
+    if parts is None or not all(isinstance(p, dict) and isinstance(p.get("text", ""), str) for p in parts):
+        raise ValueError(f"messages[{i}].content must be a string or a list of text parts")
+    return " ".join(p.get("text", "") for p in parts)
 
 
 def create_app(workspace: Workspace, routes: bool = True):
@@ -83,58 +109,78 @@ def create_app(workspace: Workspace, routes: bool = True):
     api = FastAPI(title="Document assistant API", docs_url=None, redoc_url=None, openapi_url=None)
     if not routes:
         return api
-    key = workspace.settings.server.api_key.get_secret_value()
+    _errors_as_openai(api)
+    guard = [Depends(_authoriser(workspace.settings.server.api_key.get_secret_value())), Depends(_same_site)]
+    api.get("/v1/models", dependencies=guard)(lambda: _models(workspace))
+    api.post("/v1/chat/completions", dependencies=guard)(_chat_route(workspace))
+    return api
+
+
+def _errors_as_openai(api) -> None:
+    """Every error the API answers with has OpenAI's shape: {"error": {message, type, param, code}}."""
+
+    @api.exception_handler(HTTPException)
+    async def http_errors(request, exc: HTTPException):
+        body = exc.detail if isinstance(exc.detail, dict) else _error(str(exc.detail), "error")
+        return JSONResponse(body, status_code=exc.status_code)
+
+    @api.exception_handler(Exception)
+    async def unexpected(request, exc: Exception):  # a bug: the client still gets the shape it can read
+        return JSONResponse(_error(f"internal error ({type(exc).__name__}); see the server's log", "server_error"), 500)
+
+
+def _authoriser(key: str):
+    """The API-key check: `Authorization: Bearer KEY` (the scheme in any case), compared in constant time."""
 
     def authorised(request: Request) -> None:
         if not key:
             return
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), key.encode()):
+        scheme, _, given = request.headers.get("authorization", "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), key.encode()):
             raise HTTPException(401, detail=_error("a valid API key is needed: Authorization: Bearer KEY", "invalid_api_key"))
 
-    @api.exception_handler(HTTPException)
-    async def openai_errors(request, exc: HTTPException):
-        body = exc.detail if isinstance(exc.detail, dict) else _error(str(exc.detail), "error")
-        return JSONResponse(body, status_code=exc.status_code)
+    return authorised
 
-    @api.get("/v1/models", dependencies=[Depends(authorised)])
-    def models() -> dict:
-        return {"object": "list", "data": [
-            {"id": name, "object": "model", "created": 0, "owned_by": "assistant",
-             "corpus": str(workspace.app(name).corpus)}
-            for name in workspace.names()
-        ]}
 
-    @api.post("/v1/chat/completions", dependencies=[Depends(authorised)])
+def _same_site(request: Request) -> None:
+    """Refuse requests a web page of another site makes through a visitor's browser: an `Origin` that is
+    not this server's own (or is `null`), and a POST that is not JSON (a form or text/plain POST needs no
+    CORS preflight, so a browser would send it; a JSON one does, and this API answers none)."""
+    origin = request.headers.get("origin")
+    # the host only, not the scheme: behind a TLS proxy the page is https and this server sees http
+    seen = urlsplit(origin.strip()).netloc if origin is not None else None
+    if origin is not None and (not seen or seen != request.headers.get("host", "").strip()):
+        raise HTTPException(403, detail=_error(f"cross-site requests are refused (Origin: {origin[:100]})",
+                                               "invalid_request_error", None, "cross_site"))
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if request.method == "POST" and content_type != "application/json":
+        raise HTTPException(415, detail=_error("send the body as JSON, with Content-Type: application/json",
+                                               "invalid_request_error", None, "unsupported_media_type"))
+
+
+def _models(workspace: Workspace) -> dict:
+    """The collections, one model each (their folders are the server's business, not the client's)."""
+    return {"object": "list", "data": [
+        {"id": name, "object": "model", "created": 0, "owned_by": "assistant"} for name in workspace.names()]}
+
+
+def _chat_route(workspace: Workspace):
     async def chat(request: Request):
-        try:
-            body = await request.json()
-        except ValueError:
-            raise HTTPException(400, detail=_error("the body is not JSON", "invalid_request_error")) from None
-        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-            raise HTTPException(400, detail=_error("'messages' must be a list of messages", "invalid_request_error", "messages"))
-        name = body.get("model") or workspace.default
-        if name not in workspace.names():
-            raise HTTPException(404, detail=_error(
-                f"no collection {name!r}: the models of this server are its collections: {', '.join(workspace.names())}",
-                "invalid_request_error", "model", "model_not_found"))
-        try:
-            question, history = conversation(body["messages"])
-            service = workspace.app(name).service_with(
-                top_k=_number(body, "top_k", int, 1, 50), temperature=_number(body, "temperature", float, 0.0, 2.0))
-        except (ValueError, AssistantError) as exc:
-            raise HTTPException(400, detail=_error(str(exc), "invalid_request_error")) from None
+        body = await _body(request)
+        name, question, history, service = _request(workspace, body)
         ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         if body.get("stream"):
-            stop = threading.Event()
-            return StreamingResponse(_sse(service, question, history, stop, ident, name),
+            return StreamingResponse(_sse(service, question, history, threading.Event(), ident, name),
                                      media_type="text/event-stream")
         from starlette.concurrency import run_in_threadpool
 
+        stop = threading.Event()
         try:
-            answer = await run_in_threadpool(service.ask, question, history)
+            answer = await run_in_threadpool(_ask, service, question, history, stop)
         except AssistantError as exc:
             raise HTTPException(500, detail=_error(str(exc), "server_error")) from None
+        finally:
+            stop.set()  # a client gone away (the request cancelled) stops the model at its next token
         return {
             "id": ident, "object": "chat.completion", "created": int(time.time()), "model": name,
             "choices": [{"index": 0, "finish_reason": "stop",
@@ -143,7 +189,54 @@ def create_app(workspace: Workspace, routes: bool = True):
             **_extras(answer),
         }
 
-    return api
+    return chat
+
+
+def _ask(service, question: str, history: list[Turn], stop: threading.Event) -> Answer:
+    for event in service.stream(question, history, stop=stop):
+        if event.answer is not None:
+            return event.answer
+    raise AssertionError("stream() ended without an answer")  # pragma: no cover
+
+
+async def _body(request: Request) -> dict:
+    """The JSON body, refused with a 400 (or 413) that says why: not JSON, too large, nested too deep."""
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        raise HTTPException(413, detail=_error(f"the body is over {MAX_BODY // 2**20} MB", "invalid_request_error"))
+    try:
+        raw = await request.body()
+    except ClientDisconnect:  # gone before its question arrived: nothing to answer, nothing to log
+        raise HTTPException(400, detail=_error("the client went away", "invalid_request_error")) from None
+    if len(raw) > MAX_BODY:
+        raise HTTPException(413, detail=_error(f"the body is over {MAX_BODY // 2**20} MB", "invalid_request_error"))
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise HTTPException(400, detail=_error("the body is not JSON (or is nested too deeply)", "invalid_request_error")) from None
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        raise HTTPException(400, detail=_error("'messages' must be a list of messages", "invalid_request_error", "messages"))
+    if "stream" in body and not isinstance(body["stream"], (bool, type(None))):
+        raise HTTPException(400, detail=_error("'stream' must be true or false (a JSON boolean)", "invalid_request_error", "stream"))
+    return body
+
+
+def _request(workspace: Workspace, body: dict):
+    """The collection, question, history and answer service a checked body asks for."""
+    name = body.get("model") or workspace.default
+    if not isinstance(name, str) or name not in workspace.names():
+        raise HTTPException(404, detail=_error(
+            f"no collection {str(name)[:100]!r}: the models of this server are its collections: {', '.join(workspace.names())}",
+            "invalid_request_error", "model", "model_not_found"))
+    s = workspace.settings
+    try:
+        question, history = conversation(body["messages"], s.server.max_question_chars)
+        wanted = _number(body, "max_completion_tokens", int, 1, 10**9) or _number(body, "max_tokens", int, 1, 10**9)
+        service = workspace.app(name).service_with(
+            top_k=_number(body, "top_k", int, 1, 50), temperature=_number(body, "temperature", float, 0.0, 2.0),
+            max_tokens=min(wanted, s.model.max_tokens) if wanted else None)
+    except (ValueError, AssistantError) as exc:
+        raise HTTPException(400, detail=_error(str(exc), "invalid_request_error")) from None
+    return name, question, history, service
 
 
 def _sse(service, question: str, history: list[Turn], stop: threading.Event, ident: str, name: str):
@@ -200,7 +293,8 @@ def _number(body: dict, field: str, kind, low, high):
     value = body.get(field)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high \
+            or (kind is int and value != int(value)):
         raise ValueError(f"'{field}' must be a number from {low} to {high}")
     return kind(value)
 

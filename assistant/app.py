@@ -168,10 +168,11 @@ class App:
     service = property(lambda self: self.parts.service)
 
     def service_with(self, model: str | None = None, top_k: int | None = None, temperature: float | None = None,
-                     rerank: bool | None = None) -> AnswerService:
+                     rerank: bool | None = None, max_tokens: int | None = None) -> AnswerService:
         """An answer service with some settings chosen per request (the chat window's settings panel, the
-        benchmarks)."""
-        changes = {"model__name": model, "retrieval__top_k": top_k, "model__temperature": temperature}
+        API's fields, the benchmarks)."""
+        changes = {"model__name": model, "retrieval__top_k": top_k, "model__temperature": temperature,
+                   "model__max_tokens": max_tokens}
         if all(v is None for v in changes.values()) and rerank is None:
             return self.service
         retriever = self.retriever if rerank is None or rerank else self.parts.retriever_with(rerank=False)

@@ -123,7 +123,8 @@ class Model(_Section):
                            "the number of physical cores, less one if other work shares the machine.")
     n_gpu_layers: int = Field(0, ge=-1, le=1000, description="Layers offloaded to a GPU: 0 none, -1 all (needs a "
                               "CUDA build of llama-cpp-python; see docs/deployment.md).")
-    max_tokens: int = Field(384, ge=16, le=8192, description="Most tokens the model may write per answer (16 to 8192).")
+    max_tokens: int = Field(384, ge=1, le=8192, description="Most tokens the model may write per answer (1 to 8192); "
+                            "an API request may ask for fewer, never more.")
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature: 0 gives the same answer "
                                "to the same question every time; up to 2.")
     seed: int = Field(42, ge=0, description="Random seed for sampling (a whole number >= 0).")
@@ -243,6 +244,9 @@ class Server(_Section):
                                "required off loopback. Set it as ASSISTANT_SERVER__API_KEY.")
     max_upload_mb: int = Field(50, ge=1, le=10240, description="Largest file the chat window accepts for upload, "
                                "in MB (1 to 10240).")
+    max_question_chars: int = Field(8000, ge=100, le=1_000_000, description="Longest question (and, in the API, "
+                                    "longest message) accepted, in characters; longer ones are refused with a "
+                                    "message. Keep it well inside model.n_ctx (about 4 characters a token).")
 
 
 SECTIONS: dict[str, type[_Section]] = {

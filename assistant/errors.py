@@ -52,3 +52,7 @@ class UploadError(AssistantError):
 class RepairedState(UserWarning):
     """A damaged or missing part of data/ was found and set aside or rebuilt (a warning, not an error:
     the command goes on, and the next ingest finishes the repair)."""
+
+
+class QuestionError(AssistantError):
+    """A question is refused before it is answered (too long), with the reason."""

@@ -14,13 +14,24 @@ tokens of the context first and puts them back after, so a rewrite does not
 evict the cached prefix: a follow-up's answer starts from the cached system
 prompt like any other question. (A second context would do the same, but
 costs 670 MB more: llama.cpp repacks the weights per loaded model.)
+
+Whatever way a request ends, the model's lock is released. A generation runs
+in one worker thread of its own, which takes the lock, writes the tokens into
+a queue and releases the lock when it ends; the caller's iterator only reads
+that queue. The lock is never held across a `yield`, so a reader closed or
+collected on another thread (a client that went away) cannot leave it held or
+release it from the wrong thread. Closing the reader, or setting the `stop`
+event, cancels the worker at its next token; a reader that is simply dropped
+lets the worker run at most `max_tokens` more.
 """
 
 from __future__ import annotations
 
 import ctypes
+import queue
 import threading
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Protocol
 
@@ -34,7 +45,8 @@ class Generator(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
-    def stream(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int) -> Iterator[str]: ...
+    def stream(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int,
+               stop: threading.Event | None = None) -> Iterator[str]: ...
 
     def warm(self, messages: list[dict[str, str]]) -> None: ...
 
@@ -100,20 +112,46 @@ class LlamaGenerator:
         with self._lock:
             return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def stream(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int) -> Iterator[str]:
-        return self._stream(self.load(), messages, max_tokens, temperature, seed)
+    def stream(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int,
+               stop: threading.Event | None = None) -> Iterator[str]:
+        """The reply, piece by piece, written by a worker thread that owns the lock (see the module's doc)."""
+        llm = self.load()
+        cancel = threading.Event()  # set when the reader is closed
+        ended = (lambda: cancel.is_set() or stop.is_set()) if stop is not None else cancel.is_set
+        return _read(self._start(llm, messages, max_tokens, temperature, seed, ended), cancel)
 
-    def _stream(self, llm, messages, max_tokens: int, temperature: float, seed: int) -> Iterator[str]:
-        with self._lock:
+    def _start(self, llm, messages, max_tokens: int, temperature: float, seed: int, ended) -> queue.Queue:
+        out: queue.Queue = queue.Queue()  # unbounded: the worker never waits for its reader
+
+        def work() -> None:
             try:
-                for part in llm.create_chat_completion(
-                    messages=messages, stream=True, max_tokens=max_tokens, temperature=temperature, seed=seed,
-                ):
-                    text = part["choices"][0]["delta"].get("content")
-                    if text:
-                        yield text
-            except ValueError as exc:  # e.g. the prompt does not fit the context window
-                raise GenerationError(f"the model could not answer: {exc}") from None
+                with self._lock:  # taken and released by this thread only
+                    if ended():  # the reader went away while this waited for its turn
+                        return
+                    with closing(self._pieces(llm, messages, max_tokens, temperature, seed)) as pieces:
+                        for text in pieces:
+                            out.put(text)
+                            if ended():
+                                break
+            except BaseException as exc:  # noqa: BLE001 - handed to the reader, who raises it
+                out.put(exc)
+            finally:
+                out.put(_END)
+
+        threading.Thread(target=work, daemon=True, name="generation").start()
+        return out
+
+    def _pieces(self, llm, messages, max_tokens: int, temperature: float, seed: int) -> Iterator[str]:
+        """The model's text pieces; the caller holds the lock and consumes them in its own thread."""
+        try:
+            for part in llm.create_chat_completion(
+                messages=messages, stream=True, max_tokens=max_tokens, temperature=temperature, seed=seed,
+            ):
+                text = part["choices"][0]["delta"].get("content")
+                if text:
+                    yield text
+        except ValueError as exc:  # e.g. the prompt does not fit the context window
+            raise GenerationError(f"the model could not answer: {exc}") from None
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int) -> str:
         """A short side request that leaves the cached prefix as it found it (see the module's doc)."""
@@ -121,9 +159,23 @@ class LlamaGenerator:
         with self._lock:
             saved = _save(llm)
             try:
-                return "".join(self._stream(llm, messages, max_tokens, temperature, seed))
+                return "".join(self._pieces(llm, messages, max_tokens, temperature, seed))
             finally:
                 _restore(llm, saved)
+
+
+_END = object()  # the worker has finished
+
+
+def _read(out: queue.Queue, cancel: threading.Event) -> Iterator[str]:
+    """The reader's side: pieces from the worker's queue. Closing it (from any thread) cancels the worker."""
+    try:
+        while (item := out.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        cancel.set()
 
 
 def _save(llm):

@@ -15,6 +15,7 @@ that leads out of the folder is refused.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -94,14 +95,21 @@ class Library:
         return doc, doc.content_hash == record.content_hash
 
     def add_upload(self, name: str, data: bytes) -> tuple[str, IngestReport]:
-        """Store an uploaded file under corpus/uploads/ (checked first) and index it."""
+        """Store an uploaded file under corpus/uploads/ (checked first) and index it. A name already taken
+        by other bytes is kept beside it as `name (2).ext` (never replaced); the same bytes again are not
+        stored twice."""
         clean = check_upload(name, len(data), SUPPORTED, self._of.settings.server.max_upload_mb)
         folder = self._of.corpus / UPLOADS
+        if folder.is_symlink():
+            raise UploadError(f"{folder} is a link; uploads are written only into a real folder of the corpus")
         folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f".{clean}.part"  # hidden while written: an ingest meanwhile skips it
-        partial.write_bytes(data)
-        partial.replace(folder / clean)
-        return f"{UPLOADS}/{clean}", self._of.ingest()
+        with _UPLOAD_LOCK:  # two uploads of one name at once must not pick the same free name
+            target = _free_name(folder, clean, data)
+            if not target.exists():
+                partial = folder / f".{target.name}.part"  # hidden while written: an ingest meanwhile skips it
+                partial.write_bytes(data)
+                partial.replace(target)
+        return f"{UPLOADS}/{target.name}", self._of.ingest()
 
     def remove_document(self, source: str) -> IngestReport:
         """Delete a document's file from the corpus folder and its chunks from the index. A document that
@@ -130,3 +138,23 @@ def iso(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds")
+
+
+_UPLOAD_LOCK = threading.Lock()
+
+
+def _free_name(folder: Path, name: str, data: bytes) -> Path:
+    """`name` in folder, or `stem (2).ext`, `(3)`...: the first that is free or already holds these bytes.
+
+    >>> import tempfile; d = Path(tempfile.mkdtemp()); _ = (d / "a.md").write_bytes(b"1")
+    >>> [_free_name(d, "a.md", b"1").name, _free_name(d, "a.md", b"2").name]
+    ['a.md', 'a (2).md']
+    """
+    stem, dot, ext = name.rpartition(".")
+    for n in range(1, 10_000):
+        candidate = folder / (name if n == 1 else f"{stem} ({n}){dot}{ext}")
+        if candidate.is_symlink():
+            continue  # never write through a link
+        if not candidate.exists() or (candidate.is_file() and candidate.read_bytes() == data):
+            return candidate
+    raise UploadError(f"{name}: too many uploads of this name; remove some in the Documents tab")

@@ -108,7 +108,8 @@ class RemoteGenerator:
             self._count = self._find_counter()
         return self._count(text)
 
-    def stream(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int) -> Iterator[str]:
+    def stream(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int,
+               stop=None) -> Iterator[str]:
         import openai
 
         try:
@@ -122,6 +123,8 @@ class RemoteGenerator:
             for part in response:
                 if part.choices and part.choices[0].delta and part.choices[0].delta.content:
                     yield part.choices[0].delta.content
+                if stop is not None and stop.is_set():
+                    break
         except openai.APIError as exc:
             raise self._error(exc) from None
         finally:

@@ -4,8 +4,9 @@
     http://HOST:PORT/v1/...      the API (api.py), when `api` is on
 
 Safe by default: it binds to 127.0.0.1. Any other address is refused unless
-the chat window has a login (username and password) and the API a key
-(`api_key`, or `api = false`), and the message says how to set them. Logins
+the chat window has a login (username and password, neither blank) and the API
+a key (`api_key`, not blank, or `api = false`), and the message says how to set
+them. Logins
 and keys are compared in constant time.
 
 `serve(..., block=False)` returns a `Server` handle (tests, embedding); its
@@ -38,13 +39,13 @@ def check_exposure(settings) -> None:
     """Refuse a non-loopback bind without credentials, saying how to set them."""
     if is_loopback(settings.server.host):
         return
-    if not (settings.server.username and settings.server.password.get_secret_value()):
+    if not (settings.server.username.strip() and settings.server.password.get_secret_value().strip()):
         raise ConfigError(
             f"setting 'server.host' = {settings.server.host!r}: binding to an address other than loopback needs a login. Set "
-            "ASSISTANT_SERVER__USERNAME and ASSISTANT_SERVER__PASSWORD (or username under [server] in assistant.toml), or keep host = "
-            "127.0.0.1 and use an SSH tunnel"
+            "ASSISTANT_SERVER__USERNAME and ASSISTANT_SERVER__PASSWORD (not blank; username under [server] in assistant.toml), or "
+            "keep host = 127.0.0.1 and use an SSH tunnel"
         )
-    if settings.server.api and not settings.server.api_key.get_secret_value():
+    if settings.server.api and not settings.server.api_key.get_secret_value().strip():
         raise ConfigError(
             f"setting 'server.host' = {settings.server.host!r}: off loopback the API needs a key. Set ASSISTANT_SERVER__API_KEY, or "
             "turn the API off with ASSISTANT_SERVER__API=false"

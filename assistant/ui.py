@@ -29,13 +29,15 @@ import html
 import os
 import re
 import threading
+from types import SimpleNamespace
 
 from assistant.app import Workspace
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, QuestionError, UploadError
 from assistant.ingest.loaders import SUPPORTED
 from assistant.conversation import with_turn
 from assistant.notes import notes as answer_notes
 from assistant.records import Answer, Sentence, Turn, where
+from assistant.webguard import NoRemoteFetch, remote
 
 _CSS = """
 #sources .passage { border-left: 3px solid #6366f1; padding: 4px 10px; margin: 8px 0 14px; white-space: pre-wrap; }
@@ -73,6 +75,7 @@ _JS = """
 }
 """
 _MARKDOWN = re.compile(r"([\\`*_\[\]()!|~{}])")  # '#' left alone: it is in HTML entities
+_AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(:)(?=//)|(?<=\bwww)(\.)|(?<=[A-Za-z0-9_.+-])(@)(?=[A-Za-z0-9-])", re.IGNORECASE)
 _EMPTY_SOURCES = "<p class='where'>Cited passages appear here.</p>"
 _STOPS: dict[str, threading.Event] = {}  # browser session -> its stop button's event
 
@@ -133,8 +136,14 @@ def render_sentence(sentence: Sentence) -> str:
 
 def inert(text: str) -> str:
     """Text from a document or the model, safe in the chat's Markdown: HTML-escaped, Markdown punctuation
-    escaped (no image, link or HTML can form), line breaks kept."""
-    return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))
+    escaped (no image, link or HTML can form), and bare addresses (http://, www., a@b) written with an
+    entity so the Markdown renderer does not make them live links; line breaks kept.
+
+    >>> inert("see https://evil.example/x or www.evil.example")
+    'see https&#58;//evil.example/x or www&#46;evil.example'
+    """
+    text = _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))
+    return _AUTOLINK.sub(lambda m: {":": "&#58;", ".": "&#46;", "@": "&#64;"}[m.group(0)], text)
 
 
 def _cite_links(text: str) -> str:
@@ -174,52 +183,70 @@ def _reflow(text: str) -> str:
     return re.sub(r"[ \t]*(?<!\n)\n(?!\n)[ \t]*", " ", text)
 
 
-def build(workspace: Workspace):
-    import gradio as gr  # lazy: heavy import
+class Handlers:
+    """What the page's events call, for one workspace. Each returns the values of its outputs."""
 
-    s = workspace.settings
-    models = _model_choices(workspace)
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
 
-    def respond(message: str, history: list, turns: list, collection: str, model: str, top_k: int,
-                temperature: float, rerank: bool, request: gr.Request):
+    def respond(self, message: str, history: list, turns: list, collection: str, model: str, top_k: int,
+                temperature: float, rerank: bool, request=None):
+        """Stream an answer into the chat. The request's own stop event is set whatever way it ends (the
+        stop button, the browser gone away, an error), so the model stops and its lock is free."""
+        import gradio as gr
+
         message = (message or "").strip()
         if not message:
             yield history, gr.skip(), "", turns, gr.skip()
             return
-        stop = _STOPS.setdefault(_session(request), threading.Event())
-        stop.clear()
+        key, stop = _session(request), threading.Event()
+        _STOPS[key] = stop  # the stop button sets the current request's event
         history = list(history or []) + [{"role": "user", "content": inert(message)}, {"role": "assistant", "content": ""}]
         yield history, _EMPTY_SOURCES, "", turns, gr.skip()
-        past = [Turn(**t) for t in turns or []]
         try:
-            service = workspace.app(collection).service_with(
-                model=model or None, top_k=int(top_k), temperature=float(temperature),
-                rerank=bool(rerank) if s.retrieval.reranker else None)
-            for event in service.stream(message, past, stop=stop):
-                if event.kind == "passages":
-                    yield history, render_sources(None, event.passages), "", turns, gr.skip()
-                elif event.kind == "token":  # a checked sentence of the answer (or the abstain sentence)
-                    lead = " " if event.sentence is not None and history[-1]["content"] else ""
-                    history[-1]["content"] += lead + render_sentence(event.sentence) if event.sentence else inert(event.text)
-                    yield history, gr.skip(), "", turns, gr.skip()
-                elif event.answer is not None:
-                    answer = event.answer
-                    history[-1]["content"] = render_answer(answer, collection if len(workspace.names()) > 1 else "")
-                    turns = [t.model_dump() for t in with_turn(past, message, answer)]
-                    yield history, render_sources(answer), "", turns, answer.model_dump(mode="json")
+            yield from self._answer(message, history, turns, collection, stop, (model, top_k, temperature, rerank))
         except AssistantError as exc:
             history[-1]["content"] = f"Error: {inert(str(exc))}"
             yield history, _EMPTY_SOURCES, "", turns, None
+        finally:
+            stop.set()  # closed by Gradio when the browser went away: the model stops at its next token
+            if _STOPS.get(key) is stop:
+                del _STOPS[key]
 
-    def stop_answer(request: gr.Request):
-        _STOPS.setdefault(_session(request), threading.Event()).set()
+    def _answer(self, message, history, turns, collection, stop, chosen):
+        import gradio as gr
 
-    # Gradio finds the request parameter by its annotation; with postponed annotations
-    # (the __future__ import) that is a string, so give it the class itself.
-    respond.__annotations__["request"] = stop_answer.__annotations__["request"] = gr.Request
+        s, (model, top_k, temperature, rerank) = self.workspace.settings, chosen
+        if len(message) > s.server.max_question_chars:
+            raise QuestionError(f"the question has {len(message):,} characters; at most {s.server.max_question_chars:,} "
+                                "are accepted (setting server.max_question_chars): ask a shorter question")
+        past = [Turn(**t) for t in turns or []]
+        service = self.workspace.app(collection).service_with(
+            model=model or None, top_k=int(top_k), temperature=float(temperature),
+            rerank=bool(rerank) if s.retrieval.reranker else None)
+        shown: list[str] = []
+        for event in service.stream(message, past, stop=stop):
+            if event.kind == "passages":
+                yield history, render_sources(None, event.passages), "", turns, gr.skip()
+            elif event.kind == "token":  # a whole checked sentence (an address never spans two), or the abstention
+                shown.append(render_sentence(event.sentence) if event.sentence else inert(event.text))
+                history[-1]["content"] = " ".join(shown)
+                yield history, gr.skip(), "", turns, gr.skip()
+            elif event.answer is not None:
+                answer = event.answer
+                history[-1]["content"] = render_answer(answer, collection if len(self.workspace.names()) > 1 else "")
+                turns = [t.model_dump() for t in with_turn(past, message, answer)]
+                yield history, render_sources(answer), "", turns, answer.model_dump(mode="json")
 
-    def open_document(request_text: str, last: dict | None, collection: str):
+    def stop_answer(self, request=None) -> None:
+        stop = _STOPS.get(_session(request))
+        if stop is not None:
+            stop.set()
+
+    def open_document(self, request_text: str, last: dict | None, collection: str):
         """The whole document of citation n of the last answer, the cited place marked."""
+        import gradio as gr
+
         n = (request_text or "").split(":")[0]
         if not last or not n.isdigit():
             return gr.skip()
@@ -228,7 +255,7 @@ def build(workspace: Workspace):
         if item is None:
             return gr.skip()
         try:
-            doc, current = workspace.app(collection).document(item.source)
+            doc, current = self.workspace.app(collection).document(item.source)
         except (AssistantError, OSError) as exc:
             return f"<p class='note'>Cannot open {html.escape(item.source)}: {html.escape(str(exc))}</p>"
         start, end = item.char_start, item.char_end
@@ -236,98 +263,162 @@ def build(workspace: Workspace):
             start, end = item.char_start + item.span_start, item.char_start + item.span_end
         return render_document(doc, start, end, current)
 
-    def documents_view(collection: str, note: str = ""):
-        rows = workspace.app(collection).documents()
+    def documents_view(self, collection: str, note: str = ""):
+        import gradio as gr
+
+        rows = self.workspace.app(collection).documents()
         choices = [r["source"] for r in rows if not r["error"]]
         return render_documents(rows), gr.update(choices=choices, value=None), note
 
-    def upload(files, collection, progress=gr.Progress()):
+    def upload(self, files, collection, progress=None):
+        """Index the files this browser uploaded. Only files Gradio received into its upload folder are
+        read: a path that names any other server file, a link or a URL is refused (received_upload)."""
         notes = []
-        app = workspace.app(collection)
+        app = self.workspace.app(collection)
         for i, path in enumerate(files or []):
             name = os.path.basename(str(path))
-            progress((i, len(files)), desc=f"indexing {name}", unit="files")
+            if progress is not None:
+                progress((i, len(files)), desc=f"indexing {name}", unit="files")
             try:
-                with open(path, "rb") as f:
+                with open(received_upload(path), "rb") as f:
                     source, report = app.add_upload(name, f.read())
             except (AssistantError, OSError) as exc:
                 notes.append(f"Refused: {exc}")
                 continue
             why = report.errors.get(source)
-            notes.append(f"Not indexed: {source}: {why}" if why else f"Indexed {source}.")
-        return documents_view(collection, " ".join(notes))
+            renamed = f" (a document named {name} was there already)" if source != f"uploads/{name}" and why is None else ""
+            notes.append(f"Not indexed: {source}: {why}" if why else f"Indexed {source}{renamed}.")
+        return self.documents_view(collection, " ".join(notes))
 
-    def remove(source, collection):
+    def remove(self, source, collection):
         if not source:
-            return documents_view(collection, "Choose a document to remove.")
+            return self.documents_view(collection, "Choose a document to remove.")
         try:
-            workspace.app(collection).remove_document(source)
+            self.workspace.app(collection).remove_document(source)
         except AssistantError as exc:
-            return documents_view(collection, f"Error: {exc}")
-        return documents_view(collection, f"Removed {source}.")
+            return self.documents_view(collection, f"Error: {exc}")
+        return self.documents_view(collection, f"Removed {source}.")
 
-    def reindex(collection, progress=gr.Progress()):
-        progress(0, desc="re-indexing")
+    def reindex(self, collection, progress=None):
+        if progress is not None:
+            progress(0, desc="re-indexing")
         try:
-            report = workspace.app(collection).ingest()
+            report = self.workspace.app(collection).ingest()
         except AssistantError as exc:
-            return documents_view(collection, f"Error: {exc}")
-        return documents_view(collection, report.summary().splitlines()[0])
+            return self.documents_view(collection, f"Error: {exc}")
+        return self.documents_view(collection, report.summary().splitlines()[0])
 
+
+def received_upload(path) -> str:
+    """The path of a file Gradio received from a browser's upload, or UploadError: it must lie in Gradio's
+    upload folder, be a plain file and no link, and not be a URL (the server fetches nothing)."""
+    from gradio.utils import get_upload_folder
+
+    text = str(path)
+    folder = os.path.realpath(get_upload_folder())
+    real = os.path.realpath(text)
+    if remote(text) or os.path.islink(text) or os.path.commonpath([folder, real]) != folder or not os.path.isfile(real):
+        raise UploadError(f"{os.path.basename(text) or text!r}: not a file uploaded from this browser; upload it with "
+                          "the Upload button")
+    return real
+
+
+def build(workspace: Workspace):
+    """The page: a collection menu, the Chat tab (chat, settings, sources) and the Documents tab."""
+    import gradio as gr  # lazy: heavy import
+
+    handlers = _typed(Handlers(workspace), gr)
     with gr.Blocks(title="Document assistant") as demo:
         gr.Markdown("## Ask your documents\nAnswers come only from the indexed documents, with the passages they cite.")
-        turns = gr.State([])
-        last = gr.State(None)  # the last answer record, for "open document"
+        turns, last = gr.State([]), gr.State(None)  # the conversation; the last answer record ("open document")
         collection = gr.Dropdown(workspace.names(), value=workspace.default, label="Collection", elem_id="collection",
                                  visible=len(workspace.names()) > 1)
         with gr.Tab("Chat", elem_id="chat-tab"), gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Conversation", height=520, buttons=["copy"], elem_id="chat")
-                with gr.Row():
-                    box = gr.Textbox(placeholder="Ask a question about your documents…", show_label=False, scale=5, elem_id="question")
-                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                    stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop")
-                new = gr.Button("New conversation", size="sm", elem_id="new")
-                with gr.Accordion("Settings", open=False, elem_id="settings"):
-                    model = gr.Dropdown(models, value=_default_model(workspace, models), label="Model", elem_id="model",
-                                        allow_custom_value=False)
-                    top_k = gr.Slider(1, 20, value=s.retrieval.top_k, step=1, label="Passages given to the model (top-k)", elem_id="top-k")
-                    temperature = gr.Slider(0.0, 1.5, value=s.model.temperature, step=0.1, label="Temperature", elem_id="temperature")
-                    rerank = gr.Checkbox(value=bool(s.retrieval.reranker), interactive=bool(s.retrieval.reranker), elem_id="rerank",
-                                         label="Rerank passages" + ("" if s.retrieval.reranker else " (no reranker: set retrieval.reranker in the settings)"))
-            with gr.Column(scale=2):
-                sources = gr.HTML(_EMPTY_SOURCES, elem_id="sources")
-                document = gr.HTML("", elem_id="document-view")
-                opener = gr.Textbox(visible="hidden", elem_id="open-request")
+            chat = _chat_panel(gr, workspace)
+            side = _sources_panel(gr)
         with gr.Tab("Documents", elem_id="documents-tab"):
-            accepted = ", ".join(sorted(SUPPORTED))
-            gr.Markdown(f"Upload {accepted} files (at most {s.server.max_upload_mb} MB each): they are indexed "
-                        "at once and become answerable. Uploads go to the `uploads` folder of the collection's corpus.")
-            uploader = gr.File(label="Upload documents", file_count="multiple", file_types=sorted(SUPPORTED),
-                               elem_id="upload")
-            note = gr.Markdown(elem_id="documents-note")
-            with gr.Row():
-                chosen = gr.Dropdown(label="Document", choices=[], elem_id="chosen", scale=3)
-                drop = gr.Button("Remove", variant="stop", elem_id="remove", scale=1)
-                rebuild = gr.Button("Re-index", elem_id="reindex", scale=1)
-            table = gr.HTML(elem_id="documents")
-        views = [table, chosen, note]
-        uploader.upload(upload, [uploader, collection], views)
-        drop.click(remove, [chosen, collection], views)
-        rebuild.click(reindex, collection, views)
-        demo.load(documents_view, collection, views)
-        asked = [box, chat, turns, collection, model, top_k, temperature, rerank]
-        for trigger in (box.submit, send.click):
-            trigger(respond, asked, [chat, sources, box, turns, last])
-        opener.change(open_document, [opener, last, collection], document, queue=False).then(
-            None, None, None, js="() => document.getElementById('doc-mark')?.scrollIntoView({block: 'center'})")
-        # not queued: a stop must not wait behind the answer it stops
-        stop.click(stop_answer, None, None, queue=False)
+            docs = _documents_panel(gr, workspace.settings)
+        _wire_chat(gr, handlers, chat, side, collection, turns, last)
+        _wire_documents(demo, handlers, docs, collection)
         cleared = ([], _EMPTY_SOURCES, "", [], None, "")
-        new.click(lambda: cleared, None, [chat, sources, box, turns, last, document], queue=False)
-        collection.change(lambda name: cleared + documents_view(name), collection,
-                          [chat, sources, box, turns, last, document] + views, queue=False)
+        resets = [chat.chat, side.sources, chat.box, turns, last, side.document]
+        chat.new.click(lambda: cleared, None, resets, queue=False)
+        collection.change(lambda name: cleared + handlers.documents_view(name), collection, resets + docs.views, queue=False)
     return demo
+
+
+def _typed(handlers: Handlers, gr) -> Handlers:
+    """Gradio finds its special parameters by annotation (the request) and by default value (progress); with
+    postponed annotations, and gradio imported lazily, give it the classes here."""
+    for name in ("respond", "stop_answer"):
+        getattr(Handlers, name).__annotations__["request"] = gr.Request
+    for name in ("upload", "reindex"):
+        getattr(Handlers, name).__defaults__ = (gr.Progress(),)
+    return handlers
+
+
+def _chat_panel(gr, workspace: Workspace) -> SimpleNamespace:
+    """The chat, the question box and its buttons, and the per-session settings."""
+    s, models = workspace.settings, _model_choices(workspace)
+    with gr.Column(scale=3):
+        # no LaTeX: the answer text comes from the model, which documents can steer
+        chat = gr.Chatbot(label="Conversation", height=520, buttons=["copy"], elem_id="chat", latex_delimiters=[])
+        with gr.Row():
+            box = gr.Textbox(placeholder="Ask a question about your documents…", show_label=False, scale=5, elem_id="question")
+            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+            stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop")
+        new = gr.Button("New conversation", size="sm", elem_id="new")
+        with gr.Accordion("Settings", open=False, elem_id="settings"):
+            model = gr.Dropdown(models, value=_default_model(workspace, models), label="Model", elem_id="model",
+                                allow_custom_value=False)
+            top_k = gr.Slider(1, 20, value=s.retrieval.top_k, step=1, label="Passages given to the model (top-k)", elem_id="top-k")
+            temperature = gr.Slider(0.0, 1.5, value=s.model.temperature, step=0.1, label="Temperature", elem_id="temperature")
+            rerank = gr.Checkbox(value=bool(s.retrieval.reranker), interactive=bool(s.retrieval.reranker), elem_id="rerank",
+                                 label="Rerank passages" + ("" if s.retrieval.reranker else " (no reranker: set retrieval.reranker in the settings)"))
+    return SimpleNamespace(chat=chat, box=box, send=send, stop=stop, new=new, model=model, top_k=top_k,
+                           temperature=temperature, rerank=rerank)
+
+
+def _sources_panel(gr) -> SimpleNamespace:
+    """The cited passages, the opened document, and the hidden box "open document" links write to."""
+    with gr.Column(scale=2):
+        sources = gr.HTML(_EMPTY_SOURCES, elem_id="sources")
+        document = gr.HTML("", elem_id="document-view")
+        opener = gr.Textbox(visible="hidden", elem_id="open-request")
+    return SimpleNamespace(sources=sources, document=document, opener=opener)
+
+
+def _documents_panel(gr, s) -> SimpleNamespace:
+    """The upload box, the remove and re-index buttons, and the documents table."""
+    accepted = ", ".join(sorted(SUPPORTED))
+    gr.Markdown(f"Upload {accepted} files (at most {s.server.max_upload_mb} MB each): they are indexed "
+                "at once and become answerable. Uploads go to the `uploads` folder of the collection's corpus; "
+                "a file whose name is taken is kept beside it as `name (2).ext`.")
+    uploader = gr.File(label="Upload documents", file_count="multiple", file_types=sorted(SUPPORTED), elem_id="upload")
+    note = gr.Markdown(elem_id="documents-note")
+    with gr.Row():
+        chosen = gr.Dropdown(label="Document", choices=[], elem_id="chosen", scale=3)
+        drop = gr.Button("Remove", variant="stop", elem_id="remove", scale=1)
+        rebuild = gr.Button("Re-index", elem_id="reindex", scale=1)
+    table = gr.HTML(elem_id="documents")
+    return SimpleNamespace(uploader=uploader, chosen=chosen, drop=drop, rebuild=rebuild, views=[table, chosen, note])
+
+
+def _wire_chat(gr, handlers: Handlers, chat, side, collection, turns, last) -> None:
+    asked = [chat.box, chat.chat, turns, collection, chat.model, chat.top_k, chat.temperature, chat.rerank]
+    for trigger in (chat.box.submit, chat.send.click):
+        trigger(handlers.respond, asked, [chat.chat, side.sources, chat.box, turns, last])
+    side.opener.change(handlers.open_document, [side.opener, last, collection], side.document, queue=False).then(
+        None, None, None, js="() => document.getElementById('doc-mark')?.scrollIntoView({block: 'center'})")
+    # not queued: a stop must not wait behind the answer it stops
+    chat.stop.click(handlers.stop_answer, None, None, queue=False)
+
+
+def _wire_documents(demo, handlers: Handlers, docs, collection) -> None:
+    docs.uploader.upload(handlers.upload, [docs.uploader, collection], docs.views)
+    docs.drop.click(handlers.remove, [docs.chosen, collection], docs.views)
+    docs.rebuild.click(handlers.reindex, collection, docs.views)
+    demo.load(handlers.documents_view, collection, docs.views)
 
 
 def _model_choices(workspace: Workspace) -> list[str]:
@@ -354,7 +445,13 @@ def mount(server, workspace: Workspace, auth=None):
     theme = gr.themes.Default(font=["system-ui", "ui-sans-serif", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     demo = build(workspace)
     demo.queue(default_concurrency_limit=1)
-    return gr.mount_gradio_app(
+    root = gr.mount_gradio_app(
         server, demo, path="", theme=theme, css=_CSS, js=_JS, footer_links=[], auth=auth,
         auth_message="Log in to the document assistant" if auth else None, max_file_size=f"{s.server.max_upload_mb}mb",
-    ), demo
+    )
+    # Gradio checks that a file an event receives was uploaded (not any server path) only once the app has
+    # "launched", which mount_gradio_app never marks; launch() does. Without it, a queue/join naming
+    # /etc/... or a corpus file of another collection in a FileData path was copied and served back.
+    demo.has_launched = True
+    root.add_middleware(NoRemoteFetch)  # the server fetches no URL a client names (webguard.py)
+    return root, demo

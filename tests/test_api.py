@@ -9,7 +9,6 @@ import pytest
 
 from assistant.app import Workspace
 from assistant.config import load_settings
-from assistant.errors import ConfigError
 from tests.support.corpus import copy_test_corpus
 from tests.support.servers import free_port
 
@@ -104,13 +103,3 @@ def test_bad_requests_name_the_field(served):
     r = httpx.post(f"{served}/v1/chat/completions", headers=headers,
                    json={"model": "corpus", "messages": [{"role": "user", "content": "x"}], "temperature": 9})
     assert r.status_code == 400 and "temperature" in r.json()["error"]["message"]
-
-
-def test_off_loopback_the_api_needs_a_key(tmp_path):
-    from assistant.serve import check_exposure
-
-    login = {"data_dir": tmp_path, "host": "0.0.0.0", "username": "ops", "password": "s3cret-pass"}
-    with pytest.raises(ConfigError, match="ASSISTANT_API_KEY"):
-        check_exposure(load_settings(**login))
-    check_exposure(load_settings(**login, server__api_key="k"))  # with a key: allowed
-    check_exposure(load_settings(**login, server__api=False))  # or with the API off

@@ -3,6 +3,8 @@ and how an OpenAI message list becomes a question and a conversation."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.api import conversation, sources_text
@@ -65,3 +67,26 @@ def test_the_sources_panel_says_why_an_answer_was_withheld():
     shown = render_sources(withheld)
     assert "only repeated the question, so it was withheld" in shown and "Closest passages" in shown
     assert "only repeated" not in render_sources(_answer("Alpha is beta [1]."))
+
+
+@pytest.mark.parametrize("text, plain", [
+    ("see https://evil.example/x", "https&#58;//evil.example/x"),
+    ("or www.evil.example/docs", "www&#46;evil.example"),
+    ("mail ops@evil.example", "ops&#64;evil.example"),
+])
+def test_bare_addresses_in_an_answer_stay_plain_text(text, plain):
+    # the chat's Markdown renderer links bare URLs, www. names and e-mail addresses; an entity stops it
+    assert plain in inert(text)
+    record = Answer(question="q", answer=text, abstained=True, model="m", citations=[], passages=[], timings=Timings())
+    assert plain in render_answer(record)
+
+
+def test_messages_that_are_not_text_are_refused_by_name():
+    cases = [([{"role": "user", "content": 5}], "messages[0].content"),
+             ([{"role": "user", "content": [{"text": 5}]}], "messages[0].content"),
+             (["hi"], "messages[0]")]
+    for messages, says in cases:
+        with pytest.raises(ValueError, match=re.escape(says)):
+            conversation(messages)
+    with pytest.raises(ValueError, match="at most 100"):
+        conversation([{"role": "user", "content": "x" * 101}], limit=100)

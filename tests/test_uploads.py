@@ -71,3 +71,23 @@ def test_removing_outside_the_corpus_is_refused(app, tmp_path):
     with pytest.raises(UploadError, match="not a file of the corpus folder"):
         app.remove_document("../secret.txt")
     assert (tmp_path / "secret.txt").exists()
+
+
+def test_a_second_upload_of_a_name_is_kept_beside_the_first(app, corpus):
+    first, _ = app.add_upload("ferry.md", b"# Ferry\n\nThe ferry leaves at 07:40.\n")
+    second, report = app.add_upload("ferry.md", b"# Ferry\n\nThe night ferry leaves at 23:10.\n")
+    assert (first, second) == ("uploads/ferry.md", "uploads/ferry (2).md")
+    assert "07:40" in (corpus / "uploads" / "ferry.md").read_text()  # not replaced
+    assert "23:10" in (corpus / "uploads" / "ferry (2).md").read_text()
+    again, _ = app.add_upload("ferry.md", b"# Ferry\n\nThe ferry leaves at 07:40.\n")  # the same bytes again
+    assert again == "uploads/ferry.md" and len(list((corpus / "uploads").iterdir())) == 2
+    assert {"uploads/ferry.md", "uploads/ferry (2).md"} <= {d["source"] for d in app.documents()}
+
+
+def test_uploads_are_not_written_through_a_link(app, corpus, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (corpus / "uploads").symlink_to(outside)
+    with pytest.raises(UploadError, match="is a link"):
+        app.add_upload("a.md", b"# A\n\ntext\n")
+    assert not list(outside.iterdir())

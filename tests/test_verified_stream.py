@@ -27,8 +27,8 @@ class SlowScript(ScriptedGenerator):
     def warm(self, messages):
         pass
 
-    def stream(self, messages, max_tokens, temperature, seed):
-        for word in super().stream(messages, max_tokens, temperature, seed):
+    def stream(self, messages, max_tokens, temperature, seed, stop=None):
+        for word in super().stream(messages, max_tokens, temperature, seed, stop):
             time.sleep(0.05)
             yield word
 

@@ -58,7 +58,7 @@ class ScriptedGenerator:
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
-    def stream(self, messages, max_tokens, temperature, seed):
+    def stream(self, messages, max_tokens, temperature, seed, stop=None):
         self.calls.append(messages)
         try:
             for word in self.replies.pop(0).split(" "):
