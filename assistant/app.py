@@ -27,6 +27,7 @@ from assistant.answer import AnswerService
 from assistant.config import DEFAULT_EMBEDDER, Settings
 from assistant.embed import CrossEncoderReranker, SentenceEmbedder
 from assistant.errors import ConfigError, UploadError
+from assistant.ingest.limits import Limits
 from assistant.ingest.loaders import SUPPORTED, load
 from assistant.records import Document
 from assistant.uploads import check_upload
@@ -173,10 +174,16 @@ class App:
             s = self.settings
             self.last_report = ingest(
                 self.corpus, self.store, self.manifest, self.embedder, s.ingest.chunk_size, s.ingest.chunk_overlap, progress,
-                self.lexical, max_bytes=s.ingest.max_file_mb * 2**20,
+                self.lexical, max_bytes=s.ingest.max_file_mb * 2**20, limits=self.limits,
             )
             self._log(self.last_report)
             return self.last_report
+
+    @property
+    def limits(self) -> Limits:
+        """What one file may cost to load (the ingest settings' bounds)."""
+        i = self.settings.ingest
+        return Limits(i.max_chars, i.max_pages, i.max_elements, i.max_html_elements, i.max_seconds)
 
     @property
     def log_path(self) -> Path:
@@ -221,7 +228,7 @@ class App:
         path = (self.corpus / source).resolve()
         if record is None or not path.is_relative_to(self.corpus) or not path.is_file():
             raise UploadError(f"{source}: not an indexed document of {self.corpus}")
-        doc = load(path, self.corpus)
+        doc = load(path, self.corpus, limits=self.limits)
         return doc, doc.content_hash == record.content_hash
 
     def add_upload(self, name: str, data: bytes) -> tuple[str, IngestReport]:

@@ -11,7 +11,7 @@ LAYERS = {
     "errors": 0, "records": 0, "offline": 0,
     "config": 1, "gguf": 1, "guard": 1, "names": 1, "citations": 1, "focus": 1.5, "budget": 1, "filters": 1, "uploads": 1,
     "embed": 2, "store": 2, "manifest": 2, "lexical": 2, "modelfiles": 2, "prompts": 2, "generate": 2, "remote": 2,
-    "ingest.pdf": 2, "ingest.word": 2, "ingest.webpage": 2,
+    "ingest.limits": 1, "ingest.markup": 1.5, "ingest.pdf": 2, "ingest.word": 2, "ingest.webpage": 2,
     "ingest.loaders": 3, "ingest.chunking": 3, "retrieve": 3,
     "ingest.pipeline": 4, "ingest.watch": 4.5, "answer": 4,
     "eval.questions": 1, "eval.scoring": 1, "eval.aggregate": 2, "eval.report": 3, "eval.compare": 2,
@@ -21,7 +21,7 @@ LAYERS = {
     "serve": 6.5,  # the chat window and the API on one port
     "cli": 7,  # the command line dispatches to every entry point, the chat window included
 }
-HEAVY = {"pypdf": "ingest.pdf", "docx": "ingest.word", "trafilatura": "ingest.webpage", "bm25s": "lexical", "Stemmer": "lexical", "chromadb": "store", "sentence_transformers": "embed", "llama_cpp": "generate", "gradio": "ui", "openai": "remote", "fastapi": "api", "uvicorn": "serve", "torch": "embed", "tokenizers": "embed"}
+HEAVY = {"pypdf": "ingest.pdf", "docx": "ingest.word", "trafilatura": "ingest.webpage", "lxml": "ingest.markup", "bm25s": "lexical", "Stemmer": "lexical", "chromadb": "store", "sentence_transformers": "embed", "llama_cpp": "generate", "gradio": "ui", "openai": "remote", "fastapi": "api", "uvicorn": "serve", "torch": "embed", "tokenizers": "embed"}
 
 
 def modules():

@@ -23,6 +23,7 @@ from pathlib import Path
 from assistant.embed import Embedder
 from assistant.errors import IngestError
 from assistant.ingest.chunking import chunk_document
+from assistant.ingest.limits import Limits
 from assistant.ingest.loaders import is_supported, load, relative_source
 from assistant.lexical import LexicalIndex
 from assistant.manifest import Manifest
@@ -145,10 +146,11 @@ def _check_size(size: int, max_bytes: int | None) -> None:
 def ingest(
     corpus: Path, store: ChromaStore, manifest: Manifest, embedder: Embedder,
     chunk_size: int, chunk_overlap: int, progress: bool = False, lexical: LexicalIndex | None = None,
-    max_bytes: int | None = None,
+    max_bytes: int | None = None, limits: Limits = Limits(),
 ) -> IngestReport:
     """Bring the store in step with the folder. A file over `max_bytes` is refused with that reason, unread
-    (memory stays bounded), and keeps whatever version of it was stored before."""
+    (memory stays bounded), and keeps whatever version of it was stored before; so is a file whose load
+    passes one of `limits` (pages, elements, characters, seconds)."""
     start = time.perf_counter()
     report = IngestReport()
     if not corpus.is_dir():
@@ -204,7 +206,7 @@ def ingest(
     for path, data, digest in todo:
         try:
             with _timed(report, "parse"):
-                doc = load(path, corpus, data)
+                doc = load(path, corpus, data, limits)
             with _timed(report, "chunk"):
                 chunks = chunk_document(doc, embedder.count_tokens, chunk_size, chunk_overlap)
         except IngestError as exc:
