@@ -112,3 +112,12 @@ def test_a_faq_giving_one_answer_to_different_questions_loses_those_answers():
 ])
 def test_honest_imperatives_are_left_alone(honest):
     assert defang(honest) == (honest, 0)
+
+
+def test_the_guard_cuts_nothing_from_the_bundled_documents():
+    """bench/guard_cost.py over corpus/ and the test corpus: no sentence cut (the real documents of
+    eval/realdocs lose none of their dev evidence spans either: docs/reliability.md)."""
+    from bench.guard_cost import chunks_of, cuts
+
+    for folder in (ROOT / "corpus", ROOT / "tests" / "data" / "corpus"):
+        assert cuts(chunks_of(folder)) == [], folder
