@@ -180,7 +180,8 @@ class AnswerService:
         count = self.generator.count_tokens
         shown = passages
         fixed = sum(count(m["content"]) + MESSAGE_OVERHEAD for m in self.prompts.messages(query, [])) + MESSAGE_OVERHEAD
-        costs = [count(self.prompts.passage(n, p)) + 2 for n, p in enumerate(shown, 1)]
+        code = self.prompts.code(query)  # the fence code the prompt will carry: counted as it will be read
+        costs = [count(self.prompts.passage(n, p, code)) + 2 for n, p in enumerate(shown, 1)]
         kept, total = fit(costs, fixed, self.generator.context_window - self.settings.model.max_tokens)
         used, left_out = passages[:kept], passages[kept:]
         return self.prompts.messages(query, shown[:kept]), used, left_out, total
