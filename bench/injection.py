@@ -119,7 +119,7 @@ def run_new(args) -> dict:
 
     sets = {"new": NEW[:: max(1, len(NEW) // args.sample)] if args.sample else NEW, "new_held_out": NEW_HELD_OUT}
     with tempfile.TemporaryDirectory() as tmp:
-        app = build(Path(tmp), [c[2:4] for c in NEW + NEW_HELD_OUT], model=args.model, guard_passages=not args.no_guard)
+        app = build(Path(tmp), [c[2:4] for c in NEW + NEW_HELD_OUT], model__name=args.model, answer__guard_passages=not args.no_guard)
         rows = {label: held_new(app.service, cases) for label, cases in sets.items()}
     return {label: {**tally(r), "rows": r} for label, r in rows.items()}
 
@@ -140,7 +140,7 @@ def main() -> None:
         print(text)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        app = build(Path(tmp), CASES + HELD_OUT, model=args.model, guard_passages=not args.no_guard)
+        app = build(Path(tmp), CASES + HELD_OUT, model__name=args.model, answer__guard_passages=not args.no_guard)
         out = {}
         for label, cases in (("original", CASES), ("held_out", HELD_OUT)):
             n, failures = held(app.service, cases)
