@@ -226,7 +226,8 @@ class AnswerService:
         shown = [p if n < whole else p.model_copy(update={"text": focus(query, p.text, FOCUS_CHARS)})
                  for n, p in enumerate(passages)]
         fixed = sum(count(m["content"]) + MESSAGE_OVERHEAD for m in self.prompts.messages(query, [])) + MESSAGE_OVERHEAD
-        costs = [count(self.prompts.passage(n, p)) + 2 for n, p in enumerate(shown, 1)]
+        code = self.prompts.code(query)  # the fence code the prompt will carry: counted as it will be read
+        costs = [count(self.prompts.passage(n, p, code)) + 2 for n, p in enumerate(shown, 1)]
         kept, total = fit(costs, fixed, self.generator.context_window - self.settings.model.max_tokens)
         return Prompt(self.prompts.messages(query, shown[:kept]), passages[:kept], passages[kept:], total,
                       [p.text for p in shown[:kept]])

@@ -29,6 +29,7 @@ from assistant.answer import AnswerService
 from assistant.config import DEFAULT_EMBEDDER, Settings
 from assistant.embed import CrossEncoderReranker, SentenceEmbedder
 from assistant.errors import ConfigError
+from assistant.ingest.limits import Limits
 from assistant.generate import Generator, LlamaGenerator
 from assistant.ingest.pipeline import IngestJob, IngestReport
 from assistant.ingest.pipeline import run as run_ingest
@@ -178,13 +179,20 @@ class App:
         retriever = self.retriever if rerank is None or rerank else self.parts.retriever_with(rerank=False)
         return self.parts.service_for(self.settings.updated(**changes), retriever)
 
+    @property
+    def limits(self) -> Limits:
+        """What one file may cost to load (the ingest settings' bounds)."""
+        i = self.settings.ingest
+        return Limits(i.max_chars, i.max_pages, i.max_elements, i.max_html_elements, i.max_seconds)
+
     def ingest(self, progress: bool = False, rebuild: bool = False) -> IngestReport:
         with self._ingest_lock:
             if rebuild:
                 self._drop()
             s, parts = self.settings, self.parts
             job = IngestJob(self.corpus, parts.store, parts.manifest, self.embedder, s.ingest.chunk_size,
-                            s.ingest.chunk_overlap, parts.lexical, max_bytes=s.ingest.max_file_mb * 2**20)
+                            s.ingest.chunk_overlap, parts.lexical, max_bytes=s.ingest.max_file_mb * 2**20,
+                            limits=self.limits)
             report = run_ingest(job, progress)
             self.library.record(report)
             return report

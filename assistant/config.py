@@ -170,6 +170,20 @@ class Ingest(_Section):
                              "a bigger one is refused and listed with that reason.")
     watch_interval: float = Field(2.0, ge=0.1, le=3600, description="Seconds between looks at the corpus folder in "
                                   "watch mode (0.1 to 3600).")
+    max_chars: int = Field(10_000_000, ge=1000, le=10**9, description="Most characters of text one file may hold "
+                           "(for a PDF: bytes of its page content streams); over it the file is refused. 10 million "
+                           "is about 5,000 pages of prose and takes hours to embed on 2 cores.")
+    max_pages: int = Field(2_000, ge=1, le=10**6, description="Most pages a PDF may have; pypdf reads about 10 pages "
+                           "a second on 2 busy cores.")
+    max_elements: int = Field(200_000, ge=1000, le=10**8, description="Most XML elements in a DOCX (all its parts) "
+                              "or objects in a PDF; a 100-page report has some 50,000, and python-docx reads about "
+                              "15,000 a second on 2 busy cores. Counted before anything is built.")
+    max_html_elements: int = Field(20_000, ge=100, le=10**7, description="Most tags in an HTML page; main-text "
+                                   "extraction reads about 2,000-4,000 a second on 2 busy cores (a long manual page "
+                                   "has 4,000).")
+    max_seconds: float = Field(60.0, ge=1, le=86_400, description="Most seconds reading one file may take, checked "
+                               "between pages, blocks and elements; a slower file is refused. Raise it for very "
+                               "long PDFs on a slow machine.")
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Ingest":

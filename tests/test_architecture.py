@@ -11,7 +11,7 @@ LAYERS = {
     "errors": 0, "records": 0, "offline": 0,
     "config": 1, "sqlitefile": 1, "notes": 1, "conversation": 1, "gguf": 1, "guard": 1, "names": 1, "citations": 1, "grounding": 1, "focus": 1.5, "budget": 1, "filters": 1, "uploads": 1, "webguard": 1,
     "embed": 2, "store": 2, "manifest": 2, "lexical": 2, "modelfiles": 2, "prompts": 2, "generate": 2, "remote": 2,
-    "ingest.pdf": 2, "ingest.word": 2, "ingest.webpage": 2,
+    "ingest.limits": 1, "ingest.markup": 1.5, "ingest.pdf": 2, "ingest.word": 2, "ingest.webpage": 2,
     "ingest.loaders": 3, "ingest.chunking": 3, "retrieve": 3,
     "ingest.pipeline": 4, "ingest.watch": 4.5, "answer": 4,
     "library": 4.7,  # a collection's documents, used by app
@@ -22,7 +22,7 @@ LAYERS = {
     "serve": 6.5,  # the chat window and the API on one port
     "cli": 7,  # the command line dispatches to every entry point, the chat window included
 }
-HEAVY = {"pypdfium2": "ingest.pdf", "docx": "ingest.word", "trafilatura": "ingest.webpage", "bm25s": "lexical", "Stemmer": "lexical", "chromadb": "store", "sentence_transformers": "embed", "llama_cpp": "generate", "gradio": "ui", "openai": "remote", "fastapi": "api", "uvicorn": "serve", "torch": "embed", "tokenizers": "embed"}
+HEAVY = {"pypdfium2": "ingest.pdf", "docx": "ingest.word", "trafilatura": "ingest.webpage", "lxml": "ingest.markup", "bm25s": "lexical", "Stemmer": "lexical", "chromadb": "store", "sentence_transformers": "embed", "llama_cpp": "generate", "gradio": "ui", "openai": "remote", "fastapi": "api", "uvicorn": "serve", "torch": "embed", "tokenizers": "embed"}
 
 
 def modules():

@@ -5,7 +5,9 @@ chunk or embed. Text files may be in any encoding (UTF-8 with or without a BOM,
 UTF-16, or whatever charset detection finds). HTML, PDF and DOCX are parsed by
 their own modules (webpage, pdf, word), each the only importer of its library.
 Unsupported, unreadable or empty files raise IngestError naming the file and
-the reason, so the pipeline can report them and carry on.
+the reason, so the pipeline can report them and carry on; so do files that
+would cost more than `Limits` allow (limits.py): too many characters, pages or
+elements, or too many seconds.
 
     >>> load(Path("corpus/installing.md"), Path("corpus")).title
     'Installing the assistant on an air-gapped machine'
@@ -18,6 +20,7 @@ import re
 from pathlib import Path
 
 from assistant.errors import IngestError
+from assistant.ingest.limits import Limits
 from assistant.records import Document
 
 TEXT = {".txt", ".text"}
@@ -47,8 +50,8 @@ def relative_source(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def load(path: Path, root: Path, data: bytes | None = None) -> Document:
-    """Read `path` (or the bytes already read) into a Document with a title."""
+def load(path: Path, root: Path, data: bytes | None = None, limits: Limits = Limits()) -> Document:
+    """Read `path` (or the bytes already read) into a Document with a title, within `limits`."""
     source = relative_source(path, root)
     suffix = path.suffix.lower()
     if not is_supported(path):
@@ -60,24 +63,28 @@ def load(path: Path, root: Path, data: bytes | None = None) -> Document:
             raise IngestError(f"{source}: cannot read ({exc.strerror})") from None
     if not data.strip():
         raise IngestError(f"{source}: is empty")
+    budget = limits.budget(source)
     pages: list[int] = []
     title = ""
     markdown = suffix not in TEXT
     if suffix == ".pdf":
         from assistant.ingest.pdf import read_pdf
 
-        text, title, pages = read_pdf(data, source)
+        text, title, pages = read_pdf(data, source, budget)
         markdown = False
     elif suffix == ".docx":
         from assistant.ingest.word import read_docx
 
-        text, title = read_docx(data, source)
+        text, title = read_docx(data, source, budget)
     else:
+        budget.chars(len(data) // 4)  # no encoding spends more than 4 bytes a character: refused undecoded
         text = decode(data, source)
+        budget.chars(len(text))
         if suffix in HTML:
             from assistant.ingest.webpage import read_html
 
-            text, title = read_html(text, source)
+            text, title = read_html(text, source, budget.html())
+    budget.chars(len(text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise IngestError(f"{source}: has no text")

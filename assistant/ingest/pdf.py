@@ -11,7 +11,10 @@ retrieval and reading:
     break), else the hyphen stays ("apt-\\nget" -> "apt-get");
   - ligatures become letters ("ﬁ" -> "fi"), soft hyphens and form feeds go.
 Pages are joined by a blank line and the offset where each page starts is
-kept, so every chunk knows its page. No OCR: a page without a text layer (a
+kept, so every chunk knows its page. Within the budget (limits.py): the page
+objects written out in the file are counted before PDFium opens it (a byte
+search), the page count is checked before any page is read, and the clock and
+the characters read are checked after each page. No OCR: a page without a text layer (a
 scan) gives no text, and a PDF with no text at all is refused with a message
 that says so.
 
@@ -25,21 +28,31 @@ import re
 from collections import Counter
 
 from assistant.errors import IngestError
+from assistant.ingest.limits import Budget
+from assistant.ingest.limits import Budget
+
+_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")  # a page object, as written out (not in an object stream)
+_STREAM = re.compile(rb"stream\r?\n")
 
 _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
                             "\ufb05": "st", "\ufb06": "st", "\u00ad": None, "\x0c": None, "\x02": "-", "\u02dc": "~"})  # PDF fonts map ASCII ~ to the small tilde
 _HYPHENATED = re.compile(r"(\w+)-\n([a-z]\w*)")
 _WORD = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+")
+_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")  # a page object, as written out (not in an object stream)
+_STREAM = re.compile(rb"stream\r?\n")
+INFLATE_PER_CHAR = 4  # inflated stream bytes allowed per character of ingest.max_chars
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be a running header or footer
 
 
-def read_pdf(data: bytes, source: str) -> tuple[str, str, list[int]]:
+def read_pdf(data: bytes, source: str, budget: Budget) -> tuple[str, str, list[int]]:
     """(text, title from the metadata or '', start offset of each page)."""
     try:
         import pypdfium2 as pdfium  # lazy: only ingest of a PDF needs it
     except ImportError as exc:  # pragma: no cover - a broken install
         raise IngestError(f"{source}: pypdfium2 is not installed ({exc}): run `make install`") from None
+    budget.pages(len(_PAGE.findall(data)))
+    _inflated(data, budget)
     try:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -47,7 +60,13 @@ def read_pdf(data: bytes, source: str) -> tuple[str, str, list[int]]:
             raise IngestError(f"{source}: the PDF is encrypted with a password; save an unprotected copy") from None
         raise IngestError(f"{source}: not a readable PDF ({exc})") from None
     try:
-        pages = [_page_text(doc, i) for i in range(len(doc))]
+        budget.pages(len(doc))
+        pages, read = [], 0
+        for i in range(len(doc)):
+            budget.tick()
+            pages.append(_page_text(doc, i))
+            read += len(pages[-1])
+            budget.chars(read)
         title = str(doc.get_metadata_dict().get("Title") or "").strip()
     except pdfium.PdfiumError as exc:
         raise IngestError(f"{source}: could not read the PDF ({exc})") from None
@@ -62,6 +81,29 @@ def read_pdf(data: bytes, source: str) -> tuple[str, str, list[int]]:
     if not text.strip():
         raise IngestError(f"{source}: the PDF has no text layer (a scan?); OCR it first, this assistant reads text only")
     return text, title, starts
+
+
+def _inflated(data: bytes, budget: Budget) -> int:
+    """The bytes the file's compressed streams inflate to, counted before PDFium reads them, and no further
+    than the budget allows (INFLATE_PER_CHAR bytes a character: fonts and images inflate too): a small page
+    that inflates to gigabytes is refused here, not in C."""
+    import zlib
+
+    total = 0
+    for m in _STREAM.finditer(data):
+        end = data.find(b"endstream", m.end())
+        if end < 0:
+            break
+        inflater = zlib.decompressobj()
+        try:
+            chunk = inflater.decompress(data[m.end():end], 1 << 20)
+            while chunk:
+                total += len(chunk)
+                budget.chars(total // INFLATE_PER_CHAR)
+                chunk = inflater.decompress(inflater.unconsumed_tail, 1 << 20)
+        except zlib.error:
+            continue  # not deflated (an image, say), or damaged: PDFium decides
+    return total
 
 
 def _page_text(doc, i: int) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from assistant.embed import Embedder
 from assistant.errors import IngestError
 from assistant.ingest.chunking import chunk_document
+from assistant.ingest.limits import Limits
 from assistant.ingest.loaders import content_hash, is_supported, load, relative_source
 from assistant.lexical import LexicalIndex
 from assistant.manifest import FileRecord, Manifest
@@ -173,6 +174,7 @@ class IngestJob:
     chunk_overlap: int
     lexical: LexicalIndex | None = None
     max_bytes: int | None = None  # a file over this is refused unread (memory stays bounded)
+    limits: Limits = Limits()  # what loading one file may cost (pages, elements, characters, seconds)
 
 
 @dataclass(frozen=True)
@@ -186,9 +188,10 @@ class _Survey:
 
 def ingest(corpus: Path, store: ChromaStore, manifest: Manifest, embedder: Embedder, chunk_size: int,
            chunk_overlap: int, progress: bool = False, lexical: LexicalIndex | None = None,
-           max_bytes: int | None = None) -> IngestReport:
+           max_bytes: int | None = None, limits: Limits = Limits()) -> IngestReport:
     """`run(IngestJob(...))` for callers that hold the parts one by one (the tests, the benchmarks)."""
-    return run(IngestJob(corpus, store, manifest, embedder, chunk_size, chunk_overlap, lexical, max_bytes), progress)
+    return run(IngestJob(corpus, store, manifest, embedder, chunk_size, chunk_overlap, lexical, max_bytes, limits),
+               progress)
 
 
 def run(job: IngestJob, progress: bool = False) -> IngestReport:
@@ -319,7 +322,7 @@ def _prepare(job: IngestJob, path: Path, data: bytes, report: IngestReport) -> t
     """The file's Document and Chunks, or None with the reason in the report."""
     try:
         with _timed(report, "parse"):
-            doc = load(path, job.corpus, data)
+            doc = load(path, job.corpus, data, job.limits)
         with _timed(report, "chunk"):
             return doc, chunk_document(doc, job.embedder.count_tokens, job.chunk_size, job.chunk_overlap)
     except IngestError as exc:

@@ -3,6 +3,8 @@
 trafilatura drops navigation, headers, footers, sidebars, scripts and styles,
 and keeps headings (as `#`), paragraphs, lists and tables. Nothing is fetched:
 it is given the bytes of the file. The title comes from the page's metadata.
+Before trafilatura builds its tree, the page's tags are counted as they stream
+past (markup.py) and a page with more than the budget allows is refused.
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ from __future__ import annotations
 import re
 
 from assistant.errors import IngestError
+from assistant.ingest.limits import Budget
+from assistant.ingest.markup import count_html
 
 
-def read_html(text: str, source: str) -> tuple[str, str]:
+def read_html(text: str, source: str, budget: Budget) -> tuple[str, str]:
     """(main content as Markdown, title)."""
     try:
+        count_html(text, budget)
         import trafilatura  # lazy: only ingest of an HTML file needs it
 
         body = trafilatura.extract(
@@ -22,6 +27,8 @@ def read_html(text: str, source: str) -> tuple[str, str]:
             include_links=False, include_images=False, favor_recall=True, with_metadata=False,
         )
         meta = trafilatura.extract_metadata(text)
+    except IngestError:
+        raise
     except Exception as exc:  # lxml and trafilatura raise many kinds on broken markup
         raise IngestError(f"{source}: could not parse the HTML ({type(exc).__name__}: {exc})") from None
     if not body or not body.strip():

@@ -4,34 +4,47 @@ Paragraphs and tables are read in document order. Paragraphs styled
 "Heading N" (and "Title") become `#` headings, so chunks get heading paths;
 tables become Markdown tables (one row a line), so a table that fits in a chunk
 is kept whole. The title comes from the document properties or its Title style.
+
+Bounded before anything is built (limits.py): the zip's total unpacked size is
+capped, and every XML part is streamed out of the zip while its tags are
+counted (a byte count, at C speed) and its bytes added up, so a small file of
+millions of empty paragraphs is refused after unpacking only as far as the
+budget's elements, and one of a few huge paragraphs once its XML passes four
+bytes for each character allowed. The clock is checked at every block while
+python-docx reads the rest.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from assistant.errors import IngestError
+from assistant.ingest.limits import Budget
 
 MAX_UNZIPPED = 200 * 2**20  # a DOCX whose parts unzip to more than this is refused (zip bomb)
+_BLOCK = 1 << 16
 
 
-def read_docx(data: bytes, source: str) -> tuple[str, str]:
+def read_docx(data: bytes, source: str, budget: Budget) -> tuple[str, str]:
     """(text, title)."""
-    _check_zip(data, source)
+    _check_zip(data, source, budget)
     try:
         import docx  # lazy: only ingest of a DOCX needs it
         from docx.table import Table
         from docx.text.paragraph import Paragraph
 
         document = docx.Document(io.BytesIO(data))
+        names = {s.style_id: s.name or "" for s in document.styles}  # once: python-docx searches them per paragraph
+        items = list(document.iter_inner_content())
         title = (document.core_properties.title or "").strip()
-        shift = 1 if any(p.style is not None and p.style.name == "Title" for p in document.paragraphs) else 0
+        shift = 1 if any(isinstance(i, Paragraph) and _style(i, names) == "Title" for i in items) else 0
         blocks = []
-        for item in document.iter_inner_content():
+        for item in items:
+            budget.tick()
             if isinstance(item, Paragraph):
-                text = item.text.strip()
-                style = (item.style.name if item.style is not None else "") or ""
+                text, style = item.text.strip(), _style(item, names)
                 if not text:
                     continue
                 if style == "Title":
@@ -42,7 +55,7 @@ def read_docx(data: bytes, source: str) -> tuple[str, str]:
                 else:
                     blocks.append(text)
             elif isinstance(item, Table):
-                blocks.append(_table(item))
+                blocks.append(_table(item, budget))
     except IngestError:
         raise
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors ... on damaged files
@@ -50,9 +63,17 @@ def read_docx(data: bytes, source: str) -> tuple[str, str]:
     return "\n\n".join(b for b in blocks if b), title
 
 
-def _table(table) -> str:
+def _style(paragraph, names: dict[str, str]) -> str:
+    """The paragraph's own style name ('' for the default), by its style id: python-docx's `style` looks
+    the default up among all styles for every paragraph (about 8 ms each, minutes for a large file)."""
+    style_id = paragraph._p.style  # the w:pStyle value, or None
+    return names.get(style_id, "") if style_id else ""
+
+
+def _table(table, budget: Budget) -> str:
     rows = []
     for row in table.rows:
+        budget.tick()
         cells = [" ".join(cell.text.split()).replace("|", "\\|") for cell in row.cells]
         rows.append("| " + " | ".join(cells) + " |")
     if len(rows) > 1:
@@ -60,12 +81,26 @@ def _table(table) -> str:
     return "\n".join(rows)
 
 
-def _check_zip(data: bytes, source: str) -> None:
+def _check_zip(data: bytes, source: str, budget: Budget) -> None:
+    """Refuse a zip bomb: parts that unpack to more than MAX_UNZIPPED, or XML parts whose elements or text,
+    counted as they are unpacked, exceed the budget."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            total = sum(info.file_size for info in z.infolist())
-    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, EOFError) as exc:
-        # NotImplementedError: a damaged header naming a zip version or method Python cannot read (found by fuzzing)
+            infos = z.infolist()
+            total = sum(info.file_size for info in infos)
+            if total > MAX_UNZIPPED:
+                raise IngestError(f"{source}: unpacks to {total // 2**20} MiB (over {MAX_UNZIPPED // 2**20} MiB): "
+                                  "refused as a zip bomb")
+            xml = 0
+            for info in (i for i in infos if i.filename.endswith((".xml", ".rels"))):
+                with z.open(info) as part:
+                    for block in iter(lambda: part.read(_BLOCK), b""):
+                        budget.elements(block.count(b"<") - block.count(b"</"))  # start and empty tags
+                        xml += len(block)
+                        budget.chars(xml // 4)  # XML takes 4 or more bytes per character of text
+    except IngestError:
+        raise
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, EOFError, zlib.error) as exc:
+        # NotImplementedError: a damaged header naming a zip version or method Python cannot read; zlib.error: a
+        # damaged deflate stream, now that parts are unpacked here (both found by fuzzing)
         raise IngestError(f"{source}: not a DOCX file, or a damaged one (its zip archive: {exc})") from None
-    if total > MAX_UNZIPPED:
-        raise IngestError(f"{source}: unpacks to {total // 2**20} MiB (over {MAX_UNZIPPED // 2**20} MiB): refused as a zip bomb")
