@@ -47,6 +47,7 @@ _TECH = re.compile(
     r"|[A-Za-z_]\w*(?:(?:\.|::|->)[A-Za-z_]\w+)+"  # a dotted or scoped name: core.hooksPath (not e.g.)
     r"|\w+_\w+)"  # snake_case
 )
+_GLUED = re.compile(r"^[A-Za-z]+(?=\.{1,2}/)")
 _NAME = re.compile(r"(?<=[a-z0-9,;:)] )[A-Z][\w'-]*[a-z][\w'-]*")  # a capitalized word inside a sentence
 _STOP = set(
     "the a an of to in and or is are was were be been by for on at with as that this it its from which who what "
@@ -76,7 +77,8 @@ def key_terms(text: str) -> set[str]:
     """The figures, technical terms and names of a text: each must stand in a passage a sentence cites."""
     text = _MARKER.sub(" ", text)
     numbers = {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
-    tech = {t.rstrip(".") for t in _TECH.findall(text)}  # case kept: -X and -x are two options
+    # case kept: -X and -x are two options; a path glued to the word before it ("is./configure") is the path
+    tech = {_GLUED.sub("", t.rstrip(".")) for t in _TECH.findall(text)}
     names = {_stem(n.lower()) for n in _NAME.findall(text)}
     return numbers | tech | names
 

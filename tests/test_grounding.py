@@ -127,3 +127,9 @@ def test_best_span_prefers_the_rare_words_and_reads_across_wrapped_lines():
                "Ilse Marrow, trained as a pastry chef in Lyon.\n\nThe bakery is best known for its cardamom knots.")
     start, end = best_span("Ilse Marrow founded Mossgrove Bakery [1].", passage)
     assert passage[start:end] == "Its founder,\nIlse Marrow, trained as a pastry chef in Lyon."
+
+
+def test_a_path_glued_to_the_word_before_it_is_still_the_path():
+    s = judge("The factorial example is./functions/fact [1].", "Which example computes a factorial?",
+              ["The examples: ./functions/fact is a recursive factorial function."])
+    assert s.supported and not s.invented
