@@ -28,6 +28,7 @@ from assistant.config import DEFAULT_EMBEDDER, Settings
 from assistant.embed import CrossEncoderReranker, SentenceEmbedder
 from assistant.errors import ConfigError, UploadError
 from assistant.ingest.loaders import SUPPORTED, load
+from assistant.ingest.parsed import ReadOptions
 from assistant.records import Document
 from assistant.uploads import check_upload
 from assistant.generate import Generator, LlamaGenerator
@@ -173,7 +174,7 @@ class App:
             s = self.settings
             self.last_report = ingest(
                 self.corpus, self.store, self.manifest, self.embedder, s.ingest.chunk_size, s.ingest.chunk_overlap, progress,
-                self.lexical, max_bytes=s.ingest.max_file_mb * 2**20,
+                self.lexical, max_bytes=s.ingest.max_file_mb * 2**20, options=read_options(s),
             )
             self._log(self.last_report)
             return self.last_report
@@ -221,7 +222,7 @@ class App:
         path = (self.corpus / source).resolve()
         if record is None or not path.is_relative_to(self.corpus) or not path.is_file():
             raise UploadError(f"{source}: not an indexed document of {self.corpus}")
-        doc = load(path, self.corpus)
+        doc = load(path, self.corpus, options=read_options(self.settings))
         return doc, doc.content_hash == record.content_hash
 
     def add_upload(self, name: str, data: bytes) -> tuple[str, IngestReport]:
@@ -323,3 +324,10 @@ def _iso(timestamp: float | None) -> str | None:
     from datetime import datetime, timezone
 
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds")
+
+
+def read_options(settings: Settings) -> ReadOptions:
+    """The loaders' bounds and OCR switch, from settings.ingest."""
+    i = settings.ingest
+    return ReadOptions(ocr=i.ocr, ocr_seconds=i.ocr_seconds, max_pages=i.max_pages, max_rows=i.max_rows,
+                       max_unzipped_mb=i.max_unzipped_mb)

@@ -169,6 +169,18 @@ class Ingest(_Section):
                              "a bigger one is refused and listed with that reason.")
     watch_interval: float = Field(2.0, ge=0.1, le=3600, description="Seconds between looks at the corpus folder in "
                                   "watch mode (0.1 to 3600).")
+    ocr: Literal["rapidocr", "tesseract", "off"] = Field(
+        "rapidocr", description="How images and PDF pages without text are read: 'rapidocr' (installed with the "
+        "assistant), 'tesseract' (needs Debian's tesseract-ocr and tesseract-ocr-eng) or 'off' (they are not indexed). "
+        "Rapidocr needs no system package; tesseract is faster and more exact on printed pages.")
+    ocr_seconds: float = Field(30.0, ge=1, le=3600, description="Most seconds OCR may spend on one page or image "
+                               "(1 to 3600); a file with a slower page is refused and listed with that reason.")
+    max_pages: int = Field(2000, ge=1, le=1_000_000, description="Most pages, slides, chapters or mail messages one "
+                           "file may have (1 to 1000000); a longer file is refused and listed with that reason.")
+    max_rows: int = Field(200_000, ge=1, le=10_000_000, description="Most table rows one spreadsheet or CSV file may "
+                          "have, all sheets together (1 to 10000000); more is refused and listed with that reason.")
+    max_unzipped_mb: int = Field(200, ge=1, le=100_000, description="Most MB a PPTX, XLSX, ODS, ODT or EPUB may unpack "
+                                 "to (1 to 100000); more is refused as a zip bomb.")
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Ingest":

@@ -1,4 +1,5 @@
-"""Loaders: one file -> one Document, for .txt, .md, .html, .pdf and .docx.
+"""Loaders: one file -> one Document, for .txt, .md, .html, .pdf and .docx here, and the
+formats of formats.py (slides, sheets, CSV, e-books, ODT, RTF, mail, images by OCR).
 
 A loader reads bytes, decodes or parses them, and finds a title; it does not
 chunk or embed. Text files may be in any encoding (UTF-8 with or without a BOM,
@@ -18,12 +19,14 @@ import re
 from pathlib import Path
 
 from assistant.errors import IngestError
+from assistant.ingest.formats import EXTRA
+from assistant.ingest.parsed import ReadOptions
 from assistant.records import Document
 
 TEXT = {".txt", ".text"}
 MARKDOWN = {".md", ".markdown"}
 HTML = {".html", ".htm"}
-SUPPORTED = TEXT | MARKDOWN | HTML | {".pdf", ".docx"}
+SUPPORTED = TEXT | MARKDOWN | HTML | {".pdf", ".docx"} | EXTRA
 _META_LINE = re.compile(r"^([A-Z][A-Za-z][A-Za-z ]{0,23}):[ \t]+(\S.{0,199})$")
 _MD_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
 
@@ -36,8 +39,10 @@ def relative_source(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def load(path: Path, root: Path, data: bytes | None = None) -> Document:
-    """Read `path` (or the bytes already read) into a Document with a title."""
+def load(path: Path, root: Path, data: bytes | None = None, options: ReadOptions | None = None) -> Document:
+    """Read `path` (or the bytes already read) into a Document with a title; `options` bound the newer
+    formats and switch OCR (the defaults when None)."""
+    options = options or ReadOptions()
     source = relative_source(path, root)
     suffix = path.suffix.lower()
     if not is_supported(path):
@@ -52,7 +57,12 @@ def load(path: Path, root: Path, data: bytes | None = None) -> Document:
     pages: list[int] = []
     title = ""
     markdown = suffix not in TEXT
-    if suffix == ".pdf":
+    if suffix in EXTRA or (suffix == ".pdf" and options.ocr != "off"):
+        from assistant.ingest.formats import read_extra
+
+        parsed = read_extra(suffix, data, source, options, decode)
+        text, title, pages, markdown = parsed.text, parsed.title, parsed.pages, parsed.markdown
+    elif suffix == ".pdf":
         from assistant.ingest.pdf import read_pdf
 
         text, title, pages = read_pdf(data, source)

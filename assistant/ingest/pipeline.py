@@ -23,7 +23,8 @@ from pathlib import Path
 from assistant.embed import Embedder
 from assistant.errors import IngestError
 from assistant.ingest.chunking import chunk_document
-from assistant.ingest.loaders import is_supported, load, relative_source
+from assistant.ingest.loaders import SUPPORTED, is_supported, load, relative_source
+from assistant.ingest.parsed import ReadOptions
 from assistant.lexical import LexicalIndex
 from assistant.manifest import Manifest
 from assistant.records import Chunk, Document
@@ -82,8 +83,8 @@ _UNLISTABLE = "cannot list this folder (permission denied?): its files keep thei
 def scan(corpus: Path, skipped: dict[str, str] | None = None) -> list[Path]:
     """Supported files under corpus, sorted, skipping hidden files and folders. Links to folders
     are not followed (a link loop cannot trap it). What is passed over is named in `skipped`
-    (path relative to corpus -> reason): a folder that cannot be listed (its key ends in '/'),
-    a broken link, and a pipe or device, which a read would wait on forever."""
+    (path relative to corpus -> reason): a file of a type no loader reads, a folder that cannot be
+    listed (its key ends in '/'), a broken link, and a pipe or device, which a read would wait on forever."""
     found: list[Path] = []
     skipped = {} if skipped is None else skipped
 
@@ -95,7 +96,10 @@ def scan(corpus: Path, skipped: dict[str, str] | None = None) -> list[Path]:
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
             path = Path(root) / name
-            if name.startswith(".") or not is_supported(path):
+            if name.startswith("."):
+                continue
+            if not is_supported(path):
+                skipped[relative_source(path, corpus)] = _unsupported(path)
                 continue
             if path.is_file():
                 found.append(path)
@@ -103,6 +107,11 @@ def scan(corpus: Path, skipped: dict[str, str] | None = None) -> list[Path]:
                 skipped[relative_source(path, corpus)] = (
                     "a link to nothing: skipped" if not path.exists() else "not a regular file (a pipe or device): skipped")
     return sorted(found)
+
+
+def _unsupported(path: Path) -> str:
+    kind = f"type '{path.suffix.lower()}'" if path.suffix else "a file without a type (no extension)"
+    return f"{kind} is not read: not indexed (read: {', '.join(sorted(SUPPORTED))})"
 
 
 class _Refused(Exception):
@@ -145,7 +154,7 @@ def _check_size(size: int, max_bytes: int | None) -> None:
 def ingest(
     corpus: Path, store: ChromaStore, manifest: Manifest, embedder: Embedder,
     chunk_size: int, chunk_overlap: int, progress: bool = False, lexical: LexicalIndex | None = None,
-    max_bytes: int | None = None,
+    max_bytes: int | None = None, options: ReadOptions | None = None,
 ) -> IngestReport:
     """Bring the store in step with the folder. A file over `max_bytes` is refused with that reason, unread
     (memory stays bounded), and keeps whatever version of it was stored before."""
@@ -204,7 +213,7 @@ def ingest(
     for path, data, digest in todo:
         try:
             with _timed(report, "parse"):
-                doc = load(path, corpus, data)
+                doc = load(path, corpus, data, options)
             with _timed(report, "chunk"):
                 chunks = chunk_document(doc, embedder.count_tokens, chunk_size, chunk_overlap)
         except IngestError as exc:
