@@ -169,10 +169,10 @@ class Ingest(_Section):
                              "a bigger one is refused and listed with that reason.")
     watch_interval: float = Field(2.0, ge=0.1, le=3600, description="Seconds between looks at the corpus folder in "
                                   "watch mode (0.1 to 3600).")
-    ocr: Literal["rapidocr", "tesseract", "off"] = Field(
-        "rapidocr", description="How images and PDF pages without text are read: 'rapidocr' (installed with the "
-        "assistant), 'tesseract' (needs Debian's tesseract-ocr and tesseract-ocr-eng) or 'off' (they are not indexed). "
-        "Rapidocr needs no system package; tesseract is faster and more exact on printed pages.")
+    ocr: Literal["auto", "tesseract", "rapidocr", "off"] = Field(
+        "auto", description="How images and PDF pages without text are read: 'tesseract' (Debian's tesseract-ocr and "
+        "tesseract-ocr-eng; faster and more exact on printed pages), 'rapidocr' (installed with the assistant, no "
+        "system package), 'auto' (tesseract when installed, else rapidocr) or 'off' (such pages are not indexed).")
     ocr_seconds: float = Field(30.0, ge=1, le=3600, description="Most seconds OCR may spend on one page or image "
                                "(1 to 3600); a file with a slower page is refused and listed with that reason.")
     max_pages: int = Field(2000, ge=1, le=1_000_000, description="Most pages, slides, chapters or mail messages one "

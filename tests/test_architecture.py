@@ -27,7 +27,7 @@ LAYERS = {
     "cli": 7,  # the command line dispatches to every entry point, the chat window included
 }
 HEAVY = {"pypdf": "ingest.pdf", "docx": "ingest.word", "trafilatura": "ingest.webpage", "bm25s": "lexical", "Stemmer": "lexical", "chromadb": "store", "sentence_transformers": "embed", "llama_cpp": "generate", "gradio": "ui", "openai": "remote", "fastapi": "api", "uvicorn": "serve", "torch": "embed", "tokenizers": "embed",
-         "pptx": "ingest.slides", "openpyxl": "ingest.sheets", "odf": "ingest.opendoc", "ebooklib": "ingest.ebook",
+         "pptx": "ingest.slides", "openpyxl": "ingest.sheets", "defusedxml": "ingest.opendoc", "ebooklib": "ingest.ebook",
          "striprtf": "ingest.richtext", "rapidocr_onnxruntime": "ingest.ocr_rapid", "pypdfium2": "ingest.scanned",
          "lxml": "ingest.markup", "PIL": "ingest.ocr"}
 

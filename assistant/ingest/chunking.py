@@ -41,6 +41,7 @@ class _Unit:
     page: int | None = None
     prefix: str = ""  # a table's header lines, repeated before its rows
     rows: str = ""  # a table's row range, "rows 12-30": the unit is a chunk of its own
+    title_only: bool = False  # a heading line: not a chunk by itself before a table (the table's heading says it)
 
 
 def chunk_document(doc: Document, count: Callable[[str], int], size: int, overlap: int) -> list[Chunk]:
@@ -56,6 +57,8 @@ def chunk_document(doc: Document, count: Callable[[str], int], size: int, overla
     for unit in units:
         new_section = bool(current) and ((unit.heading, unit.page) != (current[-1].heading, current[-1].page)
                                          or bool(unit.rows or current[-1].rows))
+        if unit.rows and current and all(u.title_only for u in current):
+            current, total = [], 0
         if current and (new_section or total + unit.tokens > size):
             flush()
             current = [] if new_section else _tail(current, overlap, size - unit.tokens)
@@ -84,7 +87,7 @@ def _units(doc: Document, count: Callable[[str], int], size: int) -> list[_Unit]
             units.extend(_table_units(text, para.start(), para.end(), count, size, heading, page))
             continue
         if tokens <= size:
-            units.append(_Unit(para.start(), para.end(), tokens, heading, page))
+            units.append(_Unit(para.start(), para.end(), tokens, heading, page, title_only=bool(heading_match)))
             continue
         for sent in _SENTENCE.finditer(text, para.start(), para.end()):
             start, end = sent.start(), sent.end()

@@ -2,7 +2,8 @@
 
 The first row is the header. The delimiter is ',' for .csv (';' when the header has more
 semicolons than commas, as European spreadsheets write it) and a tab for .tsv. Quoted fields keep
-their commas and line breaks. More than `max_rows` rows is refused. Decoding is the caller's.
+their commas and line breaks. More than `max_rows` rows is refused. Decoding is the caller's. The
+title is the file's name without its extension.
 
     >>> print(read_delimited('name,note\\nAsk,"a, b"\\n', ".csv", "t.csv", ReadOptions()).text)
     | name | note |
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import PurePath
 
 from assistant.errors import IngestError
 from assistant.ingest.parsed import Parsed, ReadOptions
@@ -32,4 +34,4 @@ def read_delimited(text: str, suffix: str, source: str, options: ReadOptions) ->
             rows.append(row)
     except csv.Error as exc:  # a field over csv's size limit, a NUL byte
         raise IngestError(f"{source}: not readable as {suffix[1:].upper()} ({exc})") from None
-    return Parsed(markdown_table(rows))
+    return Parsed(markdown_table(rows), PurePath(source).stem)

@@ -67,5 +67,5 @@ def _attachment(part, subject: str, read_attachment: Reader) -> str:
         data = part.get_payload(decode=True) or b""
         parsed = read_attachment(name, data)
     except IngestError as exc:
-        return f"{heading}\n\nNot read: {str(exc).split(': ', 1)[-1]}"
+        return f"{heading}\n\nNot read: {str(exc).rsplit(f'{name}: ', 1)[-1]}"
     return f"{heading}\n\n" + _HEADING.sub(lambda m: "##" + m.group(1) + " ", parsed.text)

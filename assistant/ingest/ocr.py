@@ -1,7 +1,9 @@
 """OCR: an image -> its text, on the CPU, with the engine the settings name. Pillow for images.
 
-Two engines, each in its own module: `rapidocr` (ocr_rapid.py; its ONNX models are inside the
-pip wheel) and `tesseract` (ocr_tesseract.py; Debian's tesseract-ocr program). Neither fetches
+Two engines, each in its own module: `tesseract` (ocr_tesseract.py; Debian's tesseract-ocr
+program), the default because it is about ten times faster and more exact on printed pages
+(BENCHMARKS.md, docs/experiments/2026-11-29-ocr-engine.md), and `rapidocr` (ocr_rapid.py; its ONNX
+models are inside the pip wheel), used by `auto` where tesseract is not installed. Neither fetches
 anything at run time. Images are bounded before any engine sees them: more than MAX_PIXELS is
 refused (a decompression bomb), a side longer than MAX_SIDE is scaled down. This module does not
 render PDF pages (scanned.py does) and does not decide when to OCR.
@@ -10,6 +12,7 @@ render PDF pages (scanned.py does) and does not decide when to OCR.
 from __future__ import annotations
 
 import io
+import shutil
 
 from assistant.errors import IngestError
 from assistant.ingest.parsed import Parsed, ReadOptions
@@ -23,7 +26,7 @@ def ocr_image(image, source: str, options: ReadOptions) -> str:
     if options.ocr == "off":
         raise IngestError(f"{source}: needs OCR, which is off (setting 'ingest.ocr')")
     image = _bounded(image)
-    if options.ocr == "tesseract":
+    if options.ocr == "tesseract" or (options.ocr == "auto" and shutil.which("tesseract")):
         from assistant.ingest.ocr_tesseract import recognise
     else:
         from assistant.ingest.ocr_rapid import recognise
@@ -51,6 +54,8 @@ def read_image(data: bytes, source: str, options: ReadOptions) -> Parsed:
     except IngestError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+        raise IngestError(f"{source}: not a readable image ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # Pillow's decoders raise TypeError, KeyError ... on damaged headers (found by fuzzing)
         raise IngestError(f"{source}: not a readable image ({type(exc).__name__}: {exc})") from None
     if not any(part.split("\n\n", 1)[-1].strip() for part in parts):
         raise IngestError(f"{source}: OCR found no text in the image")

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-OCR_ENGINES = ("rapidocr", "tesseract", "off")
+OCR_ENGINES = ("auto", "tesseract", "rapidocr", "off")
 
 
 @dataclass(frozen=True)
 class ReadOptions:
     """Bounds on what one file may cost, and the OCR switch (from settings.ingest, see config.py)."""
 
-    ocr: str = "rapidocr"  # one of OCR_ENGINES
+    ocr: str = "auto"  # one of OCR_ENGINES; auto: tesseract when installed, else rapidocr
     ocr_seconds: float = 30.0  # most seconds OCR may spend on one page or image
     max_pages: int = 2000  # most pages (PDF), slides or chapters a file may have
     max_rows: int = 200_000  # most table rows a file may have, all sheets together

@@ -9,6 +9,7 @@ Read-only mode streams rows, so memory stays bounded; more than `max_rows` rows 
 from __future__ import annotations
 
 import io
+from pathlib import PurePath
 
 from assistant.errors import IngestError
 from assistant.ingest.archive import check_zip
@@ -40,4 +41,4 @@ def read_xlsx(data: bytes, source: str, options: ReadOptions) -> Parsed:
         raise
     except Exception as exc:  # openpyxl raises KeyError, ValueError, zipfile and XML errors on damaged files
         raise IngestError(f"{source}: not a readable XLSX ({type(exc).__name__}: {exc})") from None
-    return Parsed("\n\n".join(sections), title)
+    return Parsed("\n\n".join(sections), title or PurePath(source).stem)
