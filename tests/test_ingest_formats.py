@@ -49,3 +49,17 @@ def test_a_file_that_breaks_keeps_its_stored_version_and_is_listed(tmp_path, fak
     assert again.errors["briefing.pptx"].startswith("not a PPTX file, or a damaged one")
     assert store.count() == stored and not again.removed  # the version indexed before still answers
     assert "2 file(s) not indexed:\n  briefing.pptx: not a PPTX file" in again.summary()
+
+
+def test_uploads_accept_the_new_formats_and_refuse_others():
+    import pytest
+
+    from assistant.errors import UploadError
+    from assistant.ingest.loaders import SUPPORTED
+    from assistant.uploads import check_upload
+
+    for name in ("deck.pptx", "prices.xlsx", "prices.ods", "rows.csv", "rows.tsv", "book.epub", "notes.odt",
+                 "letter.rtf", "message.eml", "inbox.mbox", "scan.png", "photo.jpg", "fax.tiff"):
+        assert check_upload(name, 10, SUPPORTED, 2) == name
+    with pytest.raises(UploadError, match="type '.vsdx' is not accepted"):
+        check_upload("drawing.vsdx", 10, SUPPORTED, 2)
