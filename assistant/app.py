@@ -30,6 +30,7 @@ from assistant.config import DEFAULT_EMBEDDER, Settings
 from assistant.embed import CrossEncoderReranker, SentenceEmbedder
 from assistant.errors import ConfigError
 from assistant.ingest.limits import Limits
+from assistant.ingest.parsed import ReadOptions
 from assistant.generate import Generator, LlamaGenerator
 from assistant.ingest.pipeline import IngestJob, IngestReport
 from assistant.ingest.pipeline import run as run_ingest
@@ -180,6 +181,11 @@ class App:
         return self.parts.service_for(self.settings.updated(**changes), retriever)
 
     @property
+    def options(self) -> ReadOptions:
+        """The newer formats' bounds and the OCR switch (the ingest settings)."""
+        return read_options(self.settings)
+
+    @property
     def limits(self) -> Limits:
         """What one file may cost to load (the ingest settings' bounds)."""
         i = self.settings.ingest
@@ -192,7 +198,7 @@ class App:
             s, parts = self.settings, self.parts
             job = IngestJob(self.corpus, parts.store, parts.manifest, self.embedder, s.ingest.chunk_size,
                             s.ingest.chunk_overlap, parts.lexical, max_bytes=s.ingest.max_file_mb * 2**20,
-                            limits=self.limits)
+                            limits=self.limits, options=read_options(s))
             report = run_ingest(job, progress)
             self.library.record(report)
             return report
@@ -292,3 +298,10 @@ class Workspace:
     def apps(self) -> list[App]:
         return [self.app(name) for name in self.names()]
 
+
+
+def read_options(settings: Settings) -> ReadOptions:
+    """The newer formats' bounds and the OCR switch, from settings.ingest."""
+    i = settings.ingest
+    return ReadOptions(ocr=i.ocr, ocr_seconds=i.ocr_seconds, max_pages=i.max_pages, max_rows=i.max_rows,
+                       max_unzipped_mb=i.max_unzipped_mb)

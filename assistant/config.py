@@ -173,8 +173,8 @@ class Ingest(_Section):
     max_chars: int = Field(10_000_000, ge=1000, le=10**9, description="Most characters of text one file may hold "
                            "(for a PDF: bytes of its page content streams); over it the file is refused. 10 million "
                            "is about 5,000 pages of prose and takes hours to embed on 2 cores.")
-    max_pages: int = Field(2_000, ge=1, le=10**6, description="Most pages a PDF may have; pypdf reads about 10 pages "
-                           "a second on 2 busy cores.")
+    max_pages: int = Field(2_000, ge=1, le=10**6, description="Most pages, slides, chapters or mail messages one "
+                           "file may have (1 to 1000000); a longer file is refused and listed with that reason.")
     max_elements: int = Field(200_000, ge=1000, le=10**8, description="Most XML elements in a DOCX (all its parts) "
                               "or objects in a PDF; a 100-page report has some 50,000, and python-docx reads about "
                               "15,000 a second on 2 busy cores. Counted before anything is built.")
@@ -184,6 +184,16 @@ class Ingest(_Section):
     max_seconds: float = Field(60.0, ge=1, le=86_400, description="Most seconds reading one file may take, checked "
                                "between pages, blocks and elements; a slower file is refused. Raise it for very "
                                "long PDFs on a slow machine.")
+    ocr: Literal["auto", "tesseract", "rapidocr", "off"] = Field(
+        "auto", description="How images and PDF pages without text are read: 'tesseract' (Debian's tesseract-ocr and "
+        "tesseract-ocr-eng; faster and more exact on printed pages), 'rapidocr' (installed with the assistant, no "
+        "system package), 'auto' (tesseract when installed, else rapidocr) or 'off' (such pages are not indexed).")
+    ocr_seconds: float = Field(30.0, ge=1, le=3600, description="Most seconds OCR may spend on one page or image "
+                               "(1 to 3600); a file with a slower page is refused and listed with that reason.")
+    max_rows: int = Field(200_000, ge=1, le=10_000_000, description="Most table rows one spreadsheet or CSV file may "
+                          "have, all sheets together (1 to 10000000); more is refused and listed with that reason.")
+    max_unzipped_mb: int = Field(200, ge=1, le=100_000, description="Most MB a PPTX, XLSX, ODS, ODT or EPUB may unpack "
+                                 "to (1 to 100000); more is refused as a zip bomb.")
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Ingest":

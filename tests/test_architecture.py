@@ -12,6 +12,11 @@ LAYERS = {
     "config": 1, "sqlitefile": 1, "notes": 1, "conversation": 1, "gguf": 1, "guard": 1, "names": 1, "citations": 1, "grounding": 1, "focus": 1.5, "budget": 1, "filters": 1, "uploads": 1, "webguard": 1,
     "embed": 2, "store": 2, "manifest": 2, "lexical": 2, "modelfiles": 2, "prompts": 2, "generate": 2, "remote": 2,
     "ingest.limits": 1, "ingest.markup": 1.5, "ingest.pdf": 2, "ingest.word": 2, "ingest.webpage": 2,
+    # the newer formats: records of their own (parsed, tables), then one reader module per library
+    "ingest.parsed": 0.5, "ingest.tables": 0.5, "ingest.archive": 1,
+    "ingest.ocr_rapid": 1.5, "ingest.ocr_tesseract": 1.5, "ingest.ocr": 1.8,
+    "ingest.slides": 2, "ingest.sheets": 2, "ingest.opendoc": 2, "ingest.delimited": 2, "ingest.ebook": 2,
+    "ingest.richtext": 2, "ingest.mail": 2, "ingest.scanned": 2.2, "ingest.formats": 2.5,
     "ingest.loaders": 3, "ingest.chunking": 3, "retrieve": 3,
     "ingest.pipeline": 4, "ingest.watch": 4.5, "answer": 4,
     "library": 4.7,  # a collection's documents, used by app
@@ -22,7 +27,9 @@ LAYERS = {
     "serve": 6.5,  # the chat window and the API on one port
     "cli": 7,  # the command line dispatches to every entry point, the chat window included
 }
-HEAVY = {"pypdfium2": "ingest.pdf", "docx": "ingest.word", "trafilatura": "ingest.webpage", "lxml": "ingest.markup", "bm25s": "lexical", "Stemmer": "lexical", "chromadb": "store", "sentence_transformers": "embed", "llama_cpp": "generate", "gradio": "ui", "openai": "remote", "fastapi": "api", "uvicorn": "serve", "torch": "embed", "tokenizers": "embed"}
+HEAVY = {"pypdfium2": "ingest.pdf", "docx": "ingest.word", "trafilatura": "ingest.webpage", "lxml": "ingest.markup", "bm25s": "lexical", "Stemmer": "lexical", "chromadb": "store", "sentence_transformers": "embed", "llama_cpp": "generate", "gradio": "ui", "openai": "remote", "fastapi": "api", "uvicorn": "serve", "torch": "embed", "tokenizers": "embed",
+         "pptx": "ingest.slides", "openpyxl": "ingest.sheets", "defusedxml": "ingest.opendoc", "ebooklib": "ingest.ebook",
+         "striprtf": "ingest.richtext", "rapidocr_onnxruntime": "ingest.ocr_rapid", "PIL": "ingest.ocr"}
 
 
 def modules():

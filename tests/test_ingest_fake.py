@@ -87,11 +87,15 @@ def test_embedder_mismatch_is_refused(corpus, tmp_path, fake_embedder):
         open_parts(tmp_path / "data", FakeEmbedder(id="other", dimension=32))
 
 
-def test_hidden_and_unsupported_files_are_skipped(corpus, tmp_path, fake_embedder):
+def test_hidden_files_are_skipped_and_unsupported_ones_listed_with_why(corpus, tmp_path, fake_embedder):
     (corpus / ".secret.md").write_text("# hidden\n\ntext")
-    (corpus / "image.png").write_bytes(b"\x89PNG")
+    (corpus / "drawing.dwg").write_bytes(b"AC1032")
+    (corpus / "notes" / "Makefile").write_text("all:\n")
     report, _ = run(corpus, tmp_path / "data", fake_embedder)
-    assert len(report.added) == 3 and not report.errors
+    assert len(report.added) == 3 and set(report.errors) == {"drawing.dwg", "notes/Makefile"}
+    assert report.errors["drawing.dwg"].startswith("type '.dwg' is not read: not indexed (read: ")
+    assert "no extension" in report.errors["notes/Makefile"]
+    assert "2 file(s) not indexed:\n  drawing.dwg: type '.dwg' is not read" in report.summary()
 
 
 def test_the_embedder_sees_the_title_and_heading_path_with_each_chunk(corpus, tmp_path, fake_embedder):

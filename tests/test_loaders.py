@@ -36,7 +36,7 @@ def test_docx_headings_and_a_table_kept_whole(tmp_path):
     chunks = chunk_document(doc, WordCounter(), 200, 20)
     table = [c for c in chunks if "| Monday | 07:40 |" in c.text]
     assert len(table) == 1 and "| Day | Departure |" in table[0].text and "| Saturday | 09:15 |" in table[0].text
-    assert table[0].heading == "Ferry operations > Timetable"
+    assert table[0].heading == "Ferry operations > Timetable, rows 1-3"  # a table chunk names its rows
 
 
 def test_html_keeps_the_article_and_drops_navigation(tmp_path):

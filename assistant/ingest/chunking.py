@@ -2,8 +2,11 @@
 
 Text is cut along its structure: Markdown headings (HTML and DOCX arrive as
 Markdown) always start a new chunk and set the chunk's heading path; a page
-break of a PDF starts a new chunk, which keeps its page number; a Markdown table is one paragraph, so
-it stays whole when it fits; paragraphs are kept whole when they fit; longer
+break of a PDF starts a new chunk, which keeps its page number. A Markdown table (tables.py) is
+chunked on its own: whole when it fits, else by rows, as many as fit, with its header line repeated
+at the top of each chunk (the chunk's text then is the header plus the rows, and its offsets are
+those of the rows); the heading gains the row range, e.g. "Sheet1, rows 12-30", the header being
+row 1. Paragraphs are kept whole when they fit; longer
 ones are cut at sentence ends, and only a sentence longer than a chunk is cut
 between words. Consecutive chunks share up to `overlap` tokens of whole
 sentences. Every chunk keeps the character offsets of its text in the document.
@@ -20,6 +23,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.ingest.tables import is_table
 from assistant.records import Chunk, Document
 
 _PARAGRAPH = re.compile(r"\S.*?(?=[ \t]*\n[ \t]*\n|\s*\Z)", re.S)
@@ -35,6 +39,9 @@ class _Unit:
     tokens: int
     heading: str
     page: int | None = None
+    prefix: str = ""  # a table's header lines, repeated before its rows
+    rows: str = ""  # a table's row range, "rows 12-30": the unit is a chunk of its own
+    title_only: bool = False  # a heading line: not a chunk by itself before a table (the table's heading says it)
 
 
 def chunk_document(doc: Document, count: Callable[[str], int], size: int, overlap: int) -> list[Chunk]:
@@ -48,7 +55,10 @@ def chunk_document(doc: Document, count: Callable[[str], int], size: int, overla
             chunks.append(_make_chunk(doc, current, len(chunks)))
 
     for unit in units:
-        new_section = bool(current) and (unit.heading, unit.page) != (current[-1].heading, current[-1].page)
+        new_section = bool(current) and ((unit.heading, unit.page) != (current[-1].heading, current[-1].page)
+                                         or bool(unit.rows or current[-1].rows))
+        if unit.rows and current and all(u.title_only for u in current):
+            current, total = [], 0
         if current and (new_section or total + unit.tokens > size):
             flush()
             current = [] if new_section else _tail(current, overlap, size - unit.tokens)
@@ -73,8 +83,11 @@ def _units(doc: Document, count: Callable[[str], int], size: int) -> list[_Unit]
         heading = " > ".join(t for _, t in path)
         page = bisect_right(doc.pages, para.start()) if doc.pages else None
         tokens = count(para.group())
+        if is_table(para.group()):
+            units.extend(_table_units(text, para.start(), para.end(), count, size, heading, page))
+            continue
         if tokens <= size:
-            units.append(_Unit(para.start(), para.end(), tokens, heading, page))
+            units.append(_Unit(para.start(), para.end(), tokens, heading, page, title_only=bool(heading_match)))
             continue
         for sent in _SENTENCE.finditer(text, para.start(), para.end()):
             start, end = sent.start(), sent.end()
@@ -83,6 +96,29 @@ def _units(doc: Document, count: Callable[[str], int], size: int) -> list[_Unit]
                 units.append(_Unit(start, end, tokens, heading, page))
             else:
                 units.extend(_word_runs(text, start, end, count, size, heading, page))
+    return units
+
+
+def _table_units(text: str, start: int, end: int, count, size: int, heading: str, page: int | None) -> list[_Unit]:
+    """A table whole (rows 1-N) if it fits, else runs of rows that fit beside the repeated header."""
+    lines, offset = [], start
+    for line in text[start:end].split("\n"):
+        lines.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    whole = count(text[start:end])
+    if whole <= size or len(lines) <= 3:
+        return [_Unit(start, end, whole, heading, page, rows=f"rows 1-{len(lines) - 1}")]
+    prefix = text[start:lines[1][1]] + "\n"
+    room = size - count(prefix)
+    units: list[_Unit] = []
+    first, total = 2, 0
+    for i in range(2, len(lines) + 1):
+        tokens = count(text[lines[i][0]:lines[i][1]]) if i < len(lines) else 0
+        if i == len(lines) or (i > first and total + tokens > room):
+            units.append(_Unit(lines[first][0], lines[i - 1][1], total + size - room, heading, page, prefix,
+                               f"rows {first}-{i - 1}"))  # lines 0-1 are the header and its rule: row i is line i
+            first, total = i, 0
+        total += tokens
     return units
 
 
@@ -115,16 +151,18 @@ def _tail(units: list[_Unit], overlap: int, room: int) -> list[_Unit]:
 
 def _make_chunk(doc: Document, units: list[_Unit], index: int) -> Chunk:
     start, end = units[0].start, units[-1].end
+    first = units[0]
+    heading = f"{first.heading}, {first.rows}" if first.heading and first.rows else first.heading or first.rows
     source_key = hashlib.sha1(doc.source.encode()).hexdigest()[:12]
     return Chunk(
         id=f"{source_key}-{doc.content_hash[:12]}-{index}",
         source=doc.source,
         title=doc.title,
-        text=doc.text[start:end],
+        text=first.prefix + doc.text[start:end],
         index=index,
         char_start=start,
         char_end=end,
-        heading=units[0].heading,
+        heading=heading,
         page=units[0].page,
         content_hash=doc.content_hash,
         meta=doc.meta,

@@ -1,4 +1,5 @@
-"""Loaders: one file -> one Document, for .txt, .md, .html, .pdf and .docx.
+"""Loaders: one file -> one Document, for .txt, .md, .html, .pdf and .docx here, and the
+formats of formats.py (slides, sheets, CSV, e-books, ODT, RTF, mail, images by OCR).
 
 A loader reads bytes, decodes or parses them, and finds a title; it does not
 chunk or embed. Text files may be in any encoding (UTF-8 with or without a BOM,
@@ -21,12 +22,14 @@ from pathlib import Path
 
 from assistant.errors import IngestError
 from assistant.ingest.limits import Limits
+from assistant.ingest.formats import EXTRA
+from assistant.ingest.parsed import ReadOptions
 from assistant.records import Document
 
 TEXT = {".txt", ".text"}
 MARKDOWN = {".md", ".markdown"}
 HTML = {".html", ".htm"}
-SUPPORTED = TEXT | MARKDOWN | HTML | {".pdf", ".docx"}
+SUPPORTED = TEXT | MARKDOWN | HTML | {".pdf", ".docx"} | EXTRA
 _META_LINE = re.compile(r"^([A-Z][A-Za-z][A-Za-z ]{0,23}):[ \t]+(\S.{0,199})$")
 _MD_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
 
@@ -50,8 +53,11 @@ def relative_source(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def load(path: Path, root: Path, data: bytes | None = None, limits: Limits = Limits()) -> Document:
-    """Read `path` (or the bytes already read) into a Document with a title, within `limits`."""
+def load(path: Path, root: Path, data: bytes | None = None, *, limits: Limits = Limits(),
+         options: ReadOptions | None = None) -> Document:
+    """Read `path` (or the bytes already read) into a Document with a title, within `limits`; `options`
+    bound the newer formats and switch OCR (the defaults when None)."""
+    options = options or ReadOptions()
     source = relative_source(path, root)
     suffix = path.suffix.lower()
     if not is_supported(path):
@@ -67,11 +73,16 @@ def load(path: Path, root: Path, data: bytes | None = None, limits: Limits = Lim
     pages: list[int] = []
     title = ""
     markdown = suffix not in TEXT
-    if suffix == ".pdf":
-        from assistant.ingest.pdf import read_pdf
+    if suffix == ".pdf":  # text pages by pdf.py; a page without text by OCR when it is on (scanned.py)
+        from assistant.ingest.scanned import read_scanned_pdf
 
-        text, title, pages = read_pdf(data, source, budget)
-        markdown = False
+        parsed = read_scanned_pdf(data, source, options, budget)
+        text, title, pages, markdown = parsed.text, parsed.title, parsed.pages, parsed.markdown
+    elif suffix in EXTRA:
+        from assistant.ingest.formats import read_extra
+
+        parsed = read_extra(suffix, data, source, options, decode)
+        text, title, pages, markdown = parsed.text, parsed.title, parsed.pages, parsed.markdown
     elif suffix == ".docx":
         from assistant.ingest.word import read_docx
 

@@ -47,19 +47,25 @@ EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be a run
 
 def read_pdf(data: bytes, source: str, budget: Budget) -> tuple[str, str, list[int]]:
     """(text, title from the metadata or '', start offset of each page)."""
-    try:
-        import pypdfium2 as pdfium  # lazy: only ingest of a PDF needs it
-    except ImportError as exc:  # pragma: no cover - a broken install
-        raise IngestError(f"{source}: pypdfium2 is not installed ({exc}): run `make install`") from None
+    parts, title = read_pages(data, source, budget)
+    starts, offset = [], 0
+    for text in parts:
+        starts.append(offset)
+        offset += len(text) + 2
+    text = "\n\n".join(parts)
+    if not text.strip():
+        raise IngestError(f"{source}: the PDF has no text layer (a scan?); OCR it first, this assistant reads text only")
+    return text, title, starts
+
+
+def read_pages(data: bytes, source: str, budget: Budget) -> tuple[list[str], str]:
+    """(each page's clean text, '' for a page without a text layer; title from the metadata or '')."""
     budget.pages(len(_PAGE.findall(data)))
     _inflated(data, budget)
+    doc = open_document(data, source)
     try:
-        doc = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise IngestError(f"{source}: the PDF is encrypted with a password; save an unprotected copy") from None
-        raise IngestError(f"{source}: not a readable PDF ({exc})") from None
-    try:
+        import pypdfium2 as pdfium
+
         budget.pages(len(doc))
         pages, read = [], 0
         for i in range(len(doc)):
@@ -72,15 +78,21 @@ def read_pdf(data: bytes, source: str, budget: Budget) -> tuple[str, str, list[i
         raise IngestError(f"{source}: could not read the PDF ({exc})") from None
     finally:
         doc.close()
-    parts = clean_pages(pages)
-    starts, offset = [], 0
-    for text in parts:
-        starts.append(offset)
-        offset += len(text) + 2
-    text = "\n\n".join(parts)
-    if not text.strip():
-        raise IngestError(f"{source}: the PDF has no text layer (a scan?); OCR it first, this assistant reads text only")
-    return text, title, starts
+    return clean_pages(pages), title
+
+
+def open_document(data: bytes, source: str):
+    """The PDF as a PDFium document (pages to read or render; the caller closes it), or IngestError."""
+    try:
+        import pypdfium2 as pdfium  # lazy: only ingest of a PDF needs it
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise IngestError(f"{source}: pypdfium2 is not installed ({exc}): run `make install`") from None
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise IngestError(f"{source}: the PDF is encrypted with a password; save an unprotected copy") from None
+        raise IngestError(f"{source}: not a readable PDF ({exc})") from None
 
 
 def _inflated(data: bytes, budget: Budget) -> int:

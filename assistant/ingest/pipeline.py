@@ -23,7 +23,8 @@ from assistant.embed import Embedder
 from assistant.errors import IngestError
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.limits import Limits
-from assistant.ingest.loaders import content_hash, is_supported, load, relative_source
+from assistant.ingest.loaders import SUPPORTED, content_hash, is_supported, load, relative_source
+from assistant.ingest.parsed import ReadOptions
 from assistant.lexical import LexicalIndex
 from assistant.manifest import FileRecord, Manifest
 from assistant.records import Chunk, Document
@@ -83,7 +84,7 @@ _UNLISTABLE = "cannot list this folder (permission denied?): its files keep thei
 def scan(corpus: Path, skipped: dict[str, str] | None = None) -> list[Path]:
     """Supported files under corpus, sorted, skipping hidden files and folders. Links to folders
     are not followed (a link loop cannot trap it). What is passed over is named in `skipped`
-    (path relative to corpus -> reason): a folder that cannot be listed (its key ends in '/'),
+    (path relative to corpus -> reason): a file of a type no loader reads, a folder that cannot be listed (its key ends in '/'),
     a broken link, a pipe or device, which a read would wait on forever, and a link (to a file
     or a folder, whose key ends in '/') that leads out of the corpus folder: nothing outside it
     is read. A link to a file inside the folder is indexed under the link's name."""
@@ -102,7 +103,10 @@ def scan(corpus: Path, skipped: dict[str, str] | None = None) -> list[Path]:
                 skipped[relative_source(Path(root) / name, corpus) + "/"] = _OUTSIDE
         for name in files:
             path = Path(root) / name
-            if name.startswith(".") or not is_supported(path):
+            if name.startswith("."):
+                continue
+            if not is_supported(path):
+                skipped[relative_source(path, corpus)] = _unsupported(path)
                 continue
             if path.is_file() and _leads_out(path, inside):
                 skipped[relative_source(path, corpus)] = _OUTSIDE
@@ -120,6 +124,11 @@ _OUTSIDE = "a link to a place outside the corpus folder: refused (copy the file 
 def _leads_out(path: Path, inside: Path) -> bool:
     """Whether `path` is a link whose target lies outside the (resolved) corpus folder."""
     return path.is_symlink() and path.exists() and not path.resolve().is_relative_to(inside)
+
+
+def _unsupported(path: Path) -> str:
+    kind = f"type '{path.suffix.lower()}'" if path.suffix else "a file without a type (no extension)"
+    return f"{kind} is not read: not indexed (read: {', '.join(sorted(SUPPORTED))})"
 
 
 class _Refused(Exception):
@@ -175,6 +184,7 @@ class IngestJob:
     lexical: LexicalIndex | None = None
     max_bytes: int | None = None  # a file over this is refused unread (memory stays bounded)
     limits: Limits = Limits()  # what loading one file may cost (pages, elements, characters, seconds)
+    options: ReadOptions | None = None  # the newer formats' bounds and the OCR switch (defaults when None)
 
 
 @dataclass(frozen=True)
@@ -188,9 +198,11 @@ class _Survey:
 
 def ingest(corpus: Path, store: ChromaStore, manifest: Manifest, embedder: Embedder, chunk_size: int,
            chunk_overlap: int, progress: bool = False, lexical: LexicalIndex | None = None,
-           max_bytes: int | None = None, limits: Limits = Limits()) -> IngestReport:
+           max_bytes: int | None = None, limits: Limits = Limits(),
+           options: ReadOptions | None = None) -> IngestReport:
     """`run(IngestJob(...))` for callers that hold the parts one by one (the tests, the benchmarks)."""
-    return run(IngestJob(corpus, store, manifest, embedder, chunk_size, chunk_overlap, lexical, max_bytes, limits),
+    return run(IngestJob(corpus, store, manifest, embedder, chunk_size, chunk_overlap, lexical, max_bytes, limits,
+                         options),
                progress)
 
 
@@ -322,7 +334,7 @@ def _prepare(job: IngestJob, path: Path, data: bytes, report: IngestReport) -> t
     """The file's Document and Chunks, or None with the reason in the report."""
     try:
         with _timed(report, "parse"):
-            doc = load(path, job.corpus, data, job.limits)
+            doc = load(path, job.corpus, data, limits=job.limits, options=job.options)
         with _timed(report, "chunk"):
             return doc, chunk_document(doc, job.embedder.count_tokens, job.chunk_size, job.chunk_overlap)
     except IngestError as exc:

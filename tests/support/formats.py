@@ -68,3 +68,154 @@ because the old ferry was not built for ice.</p>
 <footer>Copyright 2025 Harbour News. All rights reserved. Privacy policy. Cookie settings.</footer>
 <script>document.write("tracking pixel")</script></body></html>
 """
+
+
+# The newer formats (assistant/ingest/formats.py), each written by its own library or by hand.
+
+def make_pptx(path: Path) -> Path:
+    """Two slides with titles, body text, a table on the second, and speaker notes."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    deck.core_properties.title = "Ferry briefing"
+    first = deck.slides.add_slide(deck.slide_layouts[1])
+    first.shapes.title.text = "Winter service"
+    first.placeholders[1].text = "The second sailing is cancelled when the ice is thicker than ten centimetres."
+    first.notes_slide.notes_text_frame.text = "Mention the icebreaker contract with Karsk Point."
+    second = deck.slides.add_slide(deck.slide_layouts[5])
+    second.shapes.title.text = "Fares"
+    table = second.shapes.add_table(3, 2, Inches(1), Inches(2), Inches(6), Inches(2)).table
+    for r, (who, price) in enumerate([("Passenger", "Crowns"), ("Adult", "12"), ("Child", "6")]):
+        table.cell(r, 0).text, table.cell(r, 1).text = who, price
+    second.notes_slide.notes_text_frame.text = "Fares rise in March."
+    deck.save(path)
+    return path
+
+
+def make_xlsx(path: Path, rows: int = 3) -> Path:
+    """Two sheets: 'Ports' (a header and `rows` rows) and 'Staff'."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ports = book.active
+    ports.title = "Ports"
+    ports.append(["Port", "Berths", "Depth (m)"])
+    for n in range(rows):
+        ports.append([f"Port {n + 1}" if n else "Vellholm", n + 4, 7.5 + n])
+    staff = book.create_sheet("Staff")
+    staff.append(["Name", "Role"])
+    staff.append(["Ina Berg", "Harbour master"])
+    book.save(path)
+    return path
+
+
+def make_ods(path: Path) -> Path:
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    sheet = Table(name="Tides")
+    for values in [("Day", "High water"), ("Monday", "06:12"), ("Tuesday", "06:58")]:
+        row = TableRow()
+        for v in values:
+            cell = TableCell()
+            cell.addElement(P(text=v))
+            row.addElement(cell)
+        sheet.addElement(row)
+    doc.spreadsheet.addElement(sheet)
+    doc.save(str(path))
+    return path
+
+
+def make_odt(path: Path) -> Path:
+    from odf.opendocument import OpenDocumentText
+    from odf.text import H, P
+
+    doc = OpenDocumentText()
+    doc.text.addElement(H(outlinelevel=1, text="Harbour rules"))
+    doc.text.addElement(P(text="Ships report to the harbour master on channel 12."))
+    doc.text.addElement(H(outlinelevel=2, text="Anchoring"))
+    doc.text.addElement(P(text="Anchoring is forbidden inside the breakwater."))
+    doc.save(str(path))
+    return path
+
+
+RTF = (r"{\rtf1\ansi\deff0 {\fonttbl {\f0 Times;}}"
+       r"{\pard \ql \f0 \sa180 \li0 \fi0 \outlinelevel0 \b \fs36 Harbour rules\par}"
+       r"{\pard \ql \f0 \sa180 \li0 \fi0 Ships report to the harbour master on channel 12.\par}"
+       r"{\pard \ql \f0 \sa180 \li0 \fi0 \outlinelevel1 \b \fs32 Anchoring\par}"
+       r"{\pard \ql \f0 \sa180 \li0 \fi0 Anchoring is forbidden inside the breakwater.\par}}")
+
+
+def make_epub(path: Path) -> Path:
+    """Two chapters, the second with a table."""
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("ferry-1")
+    book.set_title("The ferry book")
+    book.set_language("en")
+    one = epub.EpubHtml(title="History", file_name="one.xhtml", lang="en")
+    one.content = "<html><body><h1>History</h1><p>The first ferry sailed in 1911.</p></body></html>"
+    two = epub.EpubHtml(title="Today", file_name="two.xhtml", lang="en")
+    two.content = ("<html><body><h1>Today</h1><p>The Vellholm ferry carries 120 passengers.</p>"
+                   "<table><tr><th>Year</th><th>Passengers</th></tr><tr><td>2024</td><td>81,000</td></tr></table>"
+                   "</body></html>")
+    for chapter in (one, two):
+        book.add_item(chapter)
+    book.toc = [one, two]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = ["nav", one, two]
+    epub.write_epub(str(path), book)
+    return path
+
+
+def make_eml(path: Path, attachment: tuple[str, bytes] | None = ("timetable.csv", b"Day,Departure\nMonday,07:40\n")) -> Path:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["Subject"] = "New winter timetable"
+    msg["From"] = "Ina Berg <ina@harbour.example>"
+    msg["To"] = "crew@harbour.example"
+    msg["Date"] = "Tue, 04 Nov 2025 09:30:00 +0100"
+    msg.set_content("Dear crew,\n\nthe winter timetable starts on 1 December. It is attached.\n\nIna")
+    if attachment:
+        name, data = attachment
+        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    path.write_bytes(bytes(msg))
+    return path
+
+
+def text_image(lines: list[str], width: int = 1000):
+    """A white image with black DejaVu text, one line each, as a 150 dpi scan of a page would show it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 24)
+    image = Image.new("RGB", (width, 60 + 44 * len(lines)), "white")
+    draw = ImageDraw.Draw(image)
+    for n, line in enumerate(lines):
+        draw.text((30, 30 + 44 * n), line, fill="black", font=font)
+    return image
+
+
+def make_mixed_pdf(path: Path, before: list[str], scanned: list[str], after: list[str]) -> Path:
+    """A PDF of a text page, a page that is only an image of text (no text layer), and a text page."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    scan = io.BytesIO()
+    text_image(scanned).save(scan, format="PDF", resolution=150)
+    text = make_pdf(path.with_suffix(".text.pdf"), [before, after])
+    writer = PdfWriter()
+    pages = PdfReader(text).pages
+    writer.add_page(pages[0])
+    writer.add_page(PdfReader(scan).pages[0])
+    writer.add_page(pages[1])
+    with open(path, "wb") as f:
+        writer.write(f)
+    text.unlink()
+    return path
