@@ -71,13 +71,13 @@ def test_a_second_process_with_its_own_data_dir_reuses_the_servers_chunks(server
     report = other.ingest()
     assert report.chunks_written == 0 and report.chunks_reused == other.store.count() > 0
     assert other.lexical.count() == other.store.count()
-    lexical = App(other.settings.model_copy(update={"retrieval": "lexical"}), app.corpus).retriever
+    lexical = App(other.settings.updated(retrieval__mode="lexical"), app.corpus).retriever
     assert lexical.search("Ruskvik engineer", 1)[0].source == "lighthouse.md"
 
 
 def test_the_embedder_check_holds_on_a_chroma_server(server_store, tmp_path):
     app, _ = server_store
-    other = App(app.settings.model_copy(update={"embed_titles": False, "data_dir": tmp_path}), app.corpus)
+    other = App(app.settings.updated(ingest__embed_titles=False, paths__data_dir=tmp_path), app.corpus)
     with pytest.raises(EmbedderMismatch, match="rebuild"):
         other.store
 

@@ -69,7 +69,7 @@ def test_instructions_inside_a_passage_do_not_change_the_rules(app):
 
 
 def test_the_budget_leaves_out_the_lowest_ranked_passages_with_the_real_tokenizer(app):
-    small = App(app.settings.model_copy(update={"n_ctx": 768, "top_k": 8, "max_tokens": 128}), app.corpus)
+    small = App(app.settings.updated(model__n_ctx=768, retrieval__top_k=8, model__max_tokens=128), app.corpus)
     answer = small.service.ask("Who designed the present Karsk Point lighthouse tower?")
     assert answer.left_out, "a 768-token window cannot hold 8 passages"
     assert answer.timings.prompt_tokens <= 768 - 128
@@ -80,17 +80,15 @@ def test_the_budget_leaves_out_the_lowest_ranked_passages_with_the_real_tokenize
 
 def test_stop_ends_a_real_generation_and_the_model_answers_again(app):
     stop = threading.Event()
-    tokens, shown = 0, ""
+    shown = ""
     for event in app.service.stream("Describe the Karsk Point lighthouse, its history and its keeper.", stop=stop):
         if event.kind == "token":
-            tokens, shown = tokens + 1, shown + event.text
-            if tokens == 2:
-                stop.set()
+            shown += event.text
+            stop.set()  # after the first checked sentence
         answer = event.answer
-    # the record keeps what was shown, nothing written after the stop; an event may carry two of the model's
-    # tokens (words held while the reply might still be the refusal, for a second look)
-    assert answer.stopped and shown.strip() and answer.answer.startswith(shown.strip())
-    assert 2 <= answer.timings.completion_tokens <= 4
+    # the record keeps what was shown, nothing written after the stop
+    assert answer.stopped and shown.strip() and answer.answer == shown.strip()
+    assert answer.timings.completion_tokens < app.settings.model.max_tokens
     assert "Ruskvik" in app.service.ask("Who designed the present Karsk Point lighthouse tower?").answer
 
 

@@ -115,7 +115,7 @@ def test_embedder_mismatch_is_refused_and_rebuild_works(env, tmp_path, capsys, m
     shutil.copytree(embedder_path(), other)
     with pytest.raises(EmbedderMismatch, match="ingest --rebuild"):
         App(load_settings(paths__data_dir=data, embedding__name=str(other)), corpus).store
-    monkeypatch.setenv("ASSISTANT_EMBEDDER", str(other))
+    monkeypatch.setenv("ASSISTANT_EMBEDDING__NAME", str(other))
     assert main(["ingest", str(corpus), "--data-dir", str(data)]) == 2
     err = capsys.readouterr().err
     assert "built with embedder 'all-MiniLM-L6-v2'" in err and "ingest --rebuild" in err
@@ -149,7 +149,7 @@ def test_non_loopback_bind_without_a_login_is_refused(env):
     from assistant.serve import serve
 
     settings, corpus, _ = env
-    with pytest.raises(ConfigError, match="'host' = '0.0.0.0'.*ASSISTANT_USERNAME and ASSISTANT_PASSWORD"):
+    with pytest.raises(ConfigError, match="'server.host' = '0.0.0.0'.*ASSISTANT_SERVER__USERNAME and ASSISTANT_SERVER__PASSWORD"):
         serve(App(load_settings(paths__data_dir=settings.paths.data_dir, server__host="0.0.0.0"), corpus), block=False)
     with pytest.raises(ConfigError, match="needs a login"):  # a name without a password is not a login
         serve(App(load_settings(paths__data_dir=settings.paths.data_dir, server__host="0.0.0.0", server__username="ops"), corpus), block=False)
