@@ -47,6 +47,7 @@ _TECH = re.compile(
     r"|[A-Za-z_]\w*(?:(?:\.|::|->)[A-Za-z_]\w+)+"  # a dotted or scoped name: core.hooksPath (not e.g.)
     r"|\w+_\w+)"  # snake_case
 )
+_CODE = re.compile(r"(?<=['`\"])[^'`\"\s]*[%$\\^*+?|{}\[\]()<>=][^'`\"\s]*(?=['`\"])|%[A-Za-z]")  # '%Y-%m-%d', %j
 _GLUED = re.compile(r"^[A-Za-z]+(?=\.{1,2}/)")
 _NAME = re.compile(r"(?<=[a-z0-9,;:)] )[A-Z][\w'-]*[a-z][\w'-]*")  # a capitalized word inside a sentence
 _STOP = set(
@@ -80,7 +81,8 @@ def key_terms(text: str) -> set[str]:
     # case kept: -X and -x are two options; a path glued to the word before it ("is./configure") is the path
     tech = {_GLUED.sub("", t.rstrip(".")) for t in _TECH.findall(text)}
     names = {_stem(n.lower()) for n in _NAME.findall(text)}
-    return numbers | tech | names
+    codes = set(_CODE.findall(text))  # format codes and quoted code: what a sentence adds may be only these
+    return numbers | tech | names | codes
 
 
 def terms(text: str) -> set[str]:

@@ -133,3 +133,11 @@ def test_a_path_glued_to_the_word_before_it_is_still_the_path():
     s = judge("The factorial example is./functions/fact [1].", "Which example computes a factorial?",
               ["The examples: ./functions/fact is a recursive factorial function."])
     assert s.supported and not s.invented
+
+
+def test_format_codes_and_quoted_code_are_what_a_sentence_adds():
+    passages = ["| date(...) | strftime('%Y-%m-%d', ...) |", "%j is the day of the year: 001-366."]
+    s = judge("The equivalent call is strftime('%Y-%m-%d',...) [1].", "Which strftime() call is equivalent to date()?",
+              passages)
+    assert s.added and s.supported
+    assert not judge("It is strftime('%d/%m') [1].", "Which strftime() call is equivalent to date()?", passages).supported
