@@ -3,7 +3,8 @@
 (after k updates). None may hang: each request is served within a minute of its turn, and afterwards
 the model's lock is free, no generation thread is left, every stop event is gone, and both the API
 and the chat window answer. Real server on loopback, real Chroma and MiniLM, the small bundled model.
-Figures: docs/reliability.md. DISCONNECTS (default 200) and DISCONNECT_SEED choose the run."""
+Figures: docs/reliability.md. DISCONNECTS (default 40, to keep `make test` short; DISCONNECTS=200 for the
+issue's target) and DISCONNECT_SEED choose the run."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def test_random_disconnects_leave_nothing_held(served):
     from assistant.ui import _STOPS
 
     url, workspace = served
-    total = int(os.environ.get("DISCONNECTS", "200"))
+    total = int(os.environ.get("DISCONNECTS", "40"))
     rng = random.Random(int(os.environ.get("DISCONNECT_SEED", "25")))
     fn = gradio_queue.event_id(url, "ask", "click")
     start, ends = time.monotonic(), {}
