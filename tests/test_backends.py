@@ -100,7 +100,7 @@ def test_answers_through_a_model_server(model_url, tmp_path):
     assert generator.tokens_from == "the server's /extras/tokenize/count"
     assert generator.context_window == 4096 and generator.context_from == "the n_ctx setting"
     events = [e.kind for e in app.service.stream("When does the orchard society press cider?")]
-    assert events[0] == "passages" and events.count("token") > 3 and events[-1] == "answer"
+    assert events[0] == "passages" and events.count("token") >= 1 and events[-1] == "answer"  # checked sentences
 
 
 def test_a_follow_up_through_a_model_server(model_url, tmp_path):
