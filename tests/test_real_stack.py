@@ -85,7 +85,7 @@ def test_answer_streams_and_cites(app):
         events = list(app.service.stream("On which day is the annual cider pressing?"))
     assert attempts == []
     kinds = [e.kind for e in events]
-    assert kinds[0] == "passages" and kinds[-1] == "answer" and kinds.count("token") > 3
+    assert kinds[0] == "passages" and kinds[-1] == "answer" and kinds.count("token") >= 1  # checked sentences
     answer = events[-1].answer
     assert "Saturday" in answer.answer and "October" in answer.answer
     assert [c.source for c in answer.citations] == ["notes/orchard.md"]
