@@ -35,6 +35,7 @@ requests take turns.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -212,9 +213,9 @@ class AnswerService:
         text = self.generator.complete(self.prompts.rewrite_messages(question, history), REWRITE_TOKENS, 0.0,
                                        self.settings.model.seed)
         for line in text.splitlines():  # the first line that is a question, not a label ("Conversation:")
-            line = line.strip().removeprefix("Standalone question:").strip().strip('"')
+            line = re.sub(r"^(standalone question|follow-up|user)\s*:\s*", "", line.strip(), flags=re.I).strip('"')
             if line and not line.endswith(":"):
-                return line
+                return line if _keeps_the_thread(line, question, history) else f"{history[-1].question} {question}"
         return question
 
     def fit(self, query: str, passages: list[Passage]) -> Prompt:
@@ -299,3 +300,10 @@ def _describe(f: Filter) -> str:
     parts = [f"files {', '.join(f.files)}" if f.files else "", f"folders {', '.join(f.folders)}" if f.folders else "",
              f"after {f.after}" if f.after else "", f"before {f.before}" if f.before else ""]
     return "; ".join(p for p in parts if p)
+
+
+def _keeps_the_thread(rewritten: str, question: str, history: list[Turn]) -> bool:
+    """A rewrite must share a content word with the follow-up or the conversation: a small model
+    sometimes returns an unrelated question, and retrieval would then search for it."""
+    said = grounding.terms(question).union(*(grounding.terms(f"{t.question} {t.answer}") for t in history[-2:]))
+    return bool(grounding.terms(rewritten) & said)

@@ -74,7 +74,7 @@ def lost_evidence(chunks: list[tuple[str, str]], questions: Path, split: str) ->
 
 
 def main() -> None:
-    logging.disable(logging.WARNING)  # pypdf's font warnings
+    logging.disable(logging.WARNING)  # the PDF readers' font warnings
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("folder", type=Path)
     p.add_argument("--questions", type=Path)

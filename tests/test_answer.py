@@ -138,6 +138,15 @@ def test_a_rewrite_that_starts_with_a_label_line_takes_the_question_after_it():
     assert answer.standalone_question == "Who leads team 3 of the harbour?"
 
 
+def test_a_rewrite_about_something_else_falls_back_to_the_thread_itself():
+    # the 0.5B model rewrote "And who leads that team?" as "User: What did the company do?" (bench/load.py):
+    # retrieval then searched for a question nobody asked, and the answer abstained
+    svc, _ = service("User: What did the company do?", "Ragna leads it [1].")
+    answer = svc.ask("And who leads that team?", [Turn(question="What is team 3's code word?", answer="dune [1].")])
+    assert answer.standalone_question == "What is team 3's code word? And who leads that team?"
+    assert svc.retriever.queries == [answer.standalone_question]
+
+
 def test_no_rewrite_without_history_or_when_switched_off():
     svc, gen = service("The tower was built in 1923 [1].")
     assert svc.ask("When was the tower built?").standalone_question is None

@@ -23,7 +23,7 @@ def test_a_bomb_is_refused_quickly_in_bounded_memory(tmp_path, name):
     path = BOMBS[name](tmp_path / name)
     result = measure(path, timeout=60)
     print(f"\n{name}: {path.stat().st_size // 1024} KB on disk, {result}")
-    # refused by one of our limits, which the reason names, or (deep.pdf) by pypdf's own loop and depth guards
+    # refused by one of our limits, which the reason names, or (deep.pdf) by pdfium's own loop and depth guards
     assert result["outcome"].startswith(f"refused: {name}: "), result
     assert result["seconds"] < SECONDS and result["peak_mb"] < MEGABYTES, result
 

@@ -27,6 +27,7 @@ from tests.support.servers import free_port
 pytestmark = [pytest.mark.model, pytest.mark.embedder, pytest.mark.servers]
 # One question: its prompt stays in the model's cache, so each request costs its disconnect, not a prompt
 QUESTIONS = ["When does the orchard society press cider?"]
+TOP_K = load_settings().retrieval.top_k  # what the window's slider starts at
 HANG = 60.0  # seconds: a request not served within this of its turn is a hang
 
 
@@ -69,7 +70,7 @@ def api_disconnect(url: str, rng: random.Random) -> str:
 
 def ui_disconnect(url: str, fn: int, rng: random.Random) -> str:
     """One chat-window question whose queue stream is dropped after a random number of updates."""
-    data = [rng.choice(QUESTIONS), [], None, "corpus", "qwen2.5-coder-0.5b", 2, 0.0, False]
+    data = [rng.choice(QUESTIONS), [], None, "corpus", "qwen2.5-coder-0.5b", TOP_K, 0.0, False]
     session = gradio_queue.join(url, fn, data)
     wanted = rng.randint(1, 12)
     try:
@@ -113,6 +114,6 @@ def test_random_disconnects_leave_nothing_held(served):
     body = {"model": "corpus", "messages": [{"role": "user", "content": QUESTIONS[0]}]}
     r = httpx.post(f"{url}/v1/chat/completions", json=body, timeout=HANG)
     assert r.status_code == 200 and "Saturday" in r.json()["choices"][0]["message"]["content"]
-    done = gradio_queue.result(url, fn, [QUESTIONS[0], [], None, "corpus", "qwen2.5-coder-0.5b", 2, 0.0, False])
-    assert done["success"] and "Saturday" in json.dumps(done["output"])
+    done = gradio_queue.result(url, fn, [QUESTIONS[0], [], None, "corpus", "qwen2.5-coder-0.5b", TOP_K, 0.0, False])
+    assert done["success"] and "Saturday" in json.dumps(done["output"]), done["output"]["data"][0][-1]
     assert not _STOPS, _STOPS  # every request's stop event is gone

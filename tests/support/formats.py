@@ -205,17 +205,18 @@ def make_mixed_pdf(path: Path, before: list[str], scanned: list[str], after: lis
     """A PDF of a text page, a page that is only an image of text (no text layer), and a text page."""
     import io
 
-    from pypdf import PdfReader, PdfWriter
+    import pypdfium2 as pdfium
 
     scan = io.BytesIO()
     text_image(scanned).save(scan, format="PDF", resolution=150)
     text = make_pdf(path.with_suffix(".text.pdf"), [before, after])
-    writer = PdfWriter()
-    pages = PdfReader(text).pages
-    writer.add_page(pages[0])
-    writer.add_page(PdfReader(scan).pages[0])
-    writer.add_page(pages[1])
-    with open(path, "wb") as f:
-        writer.write(f)
+    text_doc, scan_doc = pdfium.PdfDocument(text), pdfium.PdfDocument(scan.getvalue())
+    mixed = pdfium.PdfDocument.new()
+    mixed.import_pages(text_doc, [0])
+    mixed.import_pages(scan_doc, [0])
+    mixed.import_pages(text_doc, [1])
+    mixed.save(path)
+    for doc in (mixed, scan_doc, text_doc):
+        doc.close()
     text.unlink()
     return path
