@@ -19,13 +19,14 @@ wheels. Usage: python tools/make_bundle.py --llama-wheels DIR [--out dist]
 from __future__ import annotations
 
 import argparse
-import hashlib
 import shutil
 import subprocess
 import sys
 import time
 import tomllib
 from pathlib import Path
+
+from verify_bundle import sha256_of  # the same digest the unpacked bundle is checked with (tools/ is on the path)
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "document-assistant"
@@ -94,14 +95,6 @@ def write_manifest(folder: Path) -> list[tuple[int, str]]:
         sizes.append((path.stat().st_size, name))
     (folder / "SHA256SUMS").write_text("".join(rows))
     return sizes
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 22):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def report(archive: Path, digest: str, sizes: list[tuple[int, str]], seconds: float) -> None:
