@@ -30,7 +30,6 @@ from assistant.config import DEFAULT_EMBEDDER, Settings
 from assistant.embed import CrossEncoderReranker, SentenceEmbedder
 from assistant.errors import ConfigError
 from assistant.ingest.limits import Limits
-from assistant.ingest.parsed import ReadOptions
 from assistant.generate import Generator, LlamaGenerator
 from assistant.ingest.pipeline import IngestJob, IngestReport
 from assistant.ingest.pipeline import run as run_ingest
@@ -181,15 +180,9 @@ class App:
         return self.parts.service_for(self.settings.updated(**changes), retriever)
 
     @property
-    def options(self) -> ReadOptions:
-        """The newer formats' bounds and the OCR switch (the ingest settings)."""
-        return read_options(self.settings)
-
-    @property
     def limits(self) -> Limits:
-        """What one file may cost to load (the ingest settings' bounds)."""
-        i = self.settings.ingest
-        return Limits(i.max_chars, i.max_pages, i.max_elements, i.max_html_elements, i.max_seconds)
+        """What one file may cost to load, and the OCR switch (the ingest settings)."""
+        return Limits.of(self.settings.ingest)
 
     def ingest(self, progress: bool = False, rebuild: bool = False) -> IngestReport:
         with self._ingest_lock:
@@ -198,7 +191,7 @@ class App:
             s, parts = self.settings, self.parts
             job = IngestJob(self.corpus, parts.store, parts.manifest, self.embedder, s.ingest.chunk_size,
                             s.ingest.chunk_overlap, parts.lexical, max_bytes=s.ingest.max_file_mb * 2**20,
-                            limits=self.limits, options=read_options(s))
+                            limits=self.limits)
             report = run_ingest(job, progress)
             self.library.record(report)
             return report
@@ -297,11 +290,3 @@ class Workspace:
 
     def apps(self) -> list[App]:
         return [self.app(name) for name in self.names()]
-
-
-
-def read_options(settings: Settings) -> ReadOptions:
-    """The newer formats' bounds and the OCR switch, from settings.ingest."""
-    i = settings.ingest
-    return ReadOptions(ocr=i.ocr, ocr_seconds=i.ocr_seconds, max_pages=i.max_pages, max_rows=i.max_rows,
-                       max_unzipped_mb=i.max_unzipped_mb)

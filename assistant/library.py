@@ -24,7 +24,6 @@ from typing import Protocol
 from assistant.config import Settings
 from assistant.errors import UploadError
 from assistant.ingest.limits import Limits
-from assistant.ingest.parsed import ReadOptions
 from assistant.ingest.loaders import SUPPORTED, load
 from assistant.ingest.pipeline import IngestReport
 from assistant.manifest import Manifest
@@ -42,7 +41,6 @@ class Collection(Protocol):
     collection: str
     manifest: Manifest
     limits: Limits
-    options: ReadOptions
 
     def ingest(self) -> IngestReport: ...
 
@@ -95,7 +93,7 @@ class Library:
         path = (corpus / source).resolve()
         if record is None or not path.is_relative_to(corpus) or not path.is_file():
             raise UploadError(f"{source}: not an indexed document of {corpus}")
-        doc = load(path, corpus, limits=self._of.limits, options=self._of.options)
+        doc = load(path, corpus, limits=self._of.limits)
         return doc, doc.content_hash == record.content_hash
 
     def add_upload(self, name: str, data: bytes) -> tuple[str, IngestReport]:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from assistant.ingest.ocr import ocr_image
-from assistant.ingest.parsed import ReadOptions
+from assistant.ingest.limits import Limits
 
 
 def distance(a: str, b: str) -> int:
@@ -80,10 +80,10 @@ def main(argv: list[str] | None = None) -> int:
             for dpi in args.dpi:
                 image = render(Path(path), page, dpi)
                 for engine in args.engines:
-                    options = ReadOptions(ocr=engine, ocr_seconds=600)
-                    ocr_image(image.crop((0, 0, 64, 64)), "warm-up", options)  # load the engine outside the timing
+                    limits = Limits(ocr=engine, ocr_seconds=600)
+                    ocr_image(image.crop((0, 0, 64, 64)), "warm-up", limits)  # load the engine outside the timing
                     start, cpu = time.perf_counter(), _cpu()
-                    got = norm(ocr_image(image, f"{path}:{page}", options))
+                    got = norm(ocr_image(image, f"{path}:{page}", limits))
                     seconds, cpu = time.perf_counter() - start, _cpu() - cpu
                     row = {"pdf": Path(path).name, "page": page, "dpi": dpi, "engine": engine, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
                            "chars": len(ref), "cer": round(distance(got, ref) / max(1, len(ref)), 4),

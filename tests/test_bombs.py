@@ -45,6 +45,13 @@ def test_each_limit_is_a_setting_that_names_itself(tmp_path, make, limits, setti
         load(path, tmp_path, limits=limits)
 
 
+def test_the_default_limits_are_the_ingest_settings():
+    from assistant.config import Ingest
+
+    assert Limits.of(Ingest()) == Limits()
+    assert Limits.of(Ingest(max_rows=7, ocr="off")) == Limits(max_rows=7, ocr="off")
+
+
 def test_an_ingest_refuses_the_bomb_and_indexes_the_rest(tmp_path):
     from assistant.ingest.pipeline import ingest
     from assistant.manifest import Manifest

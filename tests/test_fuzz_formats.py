@@ -18,12 +18,12 @@ from hypothesis import given, strategies as st
 from assistant.errors import IngestError
 from assistant.ingest import scanned
 from assistant.ingest.loaders import load
-from assistant.ingest.parsed import ReadOptions
+from assistant.ingest.limits import Limits
 from tests.support.formats import (RTF, make_eml, make_epub, make_mixed_pdf, make_ods, make_odt, make_pptx, make_xlsx,
                                    text_image)
 from tests.test_fuzz_loaders import FUZZ
 
-OFF = ReadOptions(ocr="off", max_rows=5000, max_pages=200)
+OFF = Limits(ocr="off", max_rows=5000, max_pages=200)
 
 
 def _seeds(tmp: Path) -> dict[str, bytes]:
@@ -50,10 +50,10 @@ def _seeds(tmp: Path) -> dict[str, bytes]:
 SEEDS = _seeds(Path(tempfile.mkdtemp()))
 
 
-def _load(tmp_path: Path, suffix: str, data: bytes, options: ReadOptions = OFF) -> None:
+def _load(tmp_path: Path, suffix: str, data: bytes, limits: Limits = OFF) -> None:
     path = tmp_path / f"fuzzed{suffix}"
     try:
-        doc = load(path, tmp_path, data, options=options)
+        doc = load(path, tmp_path, data, limits=limits)
     except IngestError as exc:
         assert str(exc).startswith("fuzzed") and len(str(exc)) > len(f"fuzzed{suffix}: ")
         return
@@ -110,9 +110,9 @@ def test_damaged_members_inside_a_valid_zip_are_refused(tmp_path):
 
 
 def test_damaged_scanned_pdfs_are_rendered_or_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(scanned, "ocr_image", lambda image, source, options: f"{image.width}x{image.height}")
+    monkeypatch.setattr(scanned, "ocr_image", lambda image, source, limits: f"{image.width}x{image.height}")
     seed = make_mixed_pdf(tmp_path / "seed.pdf", ["Text page."], ["Scanned page."], ["Last page."]).read_bytes()
-    on = ReadOptions(ocr="rapidocr")
+    on = Limits(ocr="rapidocr")
 
     @FUZZ
     @given(*_damages(seed))
@@ -124,10 +124,10 @@ def test_damaged_scanned_pdfs_are_rendered_or_refused(tmp_path, monkeypatch):
 
 def test_a_page_that_claims_a_huge_size_is_rendered_smaller(tmp_path, monkeypatch):
     seen = []
-    monkeypatch.setattr(scanned, "ocr_image", lambda image, source, options: seen.append(image.size) or "text")
+    monkeypatch.setattr(scanned, "ocr_image", lambda image, source, limits: seen.append(image.size) or "text")
     seed = make_mixed_pdf(tmp_path / "seed.pdf", ["Text page."], ["Scanned page."], ["Last page."]).read_bytes()
     huge = seed.replace(b"/MediaBox [ 0 0 ", b"/MediaBox [ 0 0 9", 1).replace(b"/MediaBox [0 0 ", b"/MediaBox [0 0 9", 1)
-    _load(tmp_path, ".pdf", huge, ReadOptions(ocr="rapidocr"))
+    _load(tmp_path, ".pdf", huge, Limits(ocr="rapidocr"))
     assert all(w * h <= scanned.MAX_PIXELS * 1.01 for w, h in seen)
 
 
@@ -137,7 +137,7 @@ def test_bombs_are_refused_or_bounded(tmp_path):
 
     Image.new("1", (20000, 20000)).save(png, format="PNG")  # 50 kB that decode to 400 million pixels
     with pytest.raises(IngestError, match="bomb.png: .*(over the limit|not a readable image)"):
-        load(tmp_path / "bomb.png", tmp_path, png.getvalue(), options=ReadOptions())
+        load(tmp_path / "bomb.png", tmp_path, png.getvalue(), limits=Limits())
     ods = SEEDS[".ods"].decode("latin-1")
     with zipfile.ZipFile(io.BytesIO(SEEDS[".ods"])) as z:
         content = z.read("content.xml").decode()
@@ -148,4 +148,4 @@ def test_bombs_are_refused_or_bounded(tmp_path):
             z.writestr(info.filename, repeated if info.filename == "content.xml" else src.read(info.filename))
     assert ods
     with pytest.raises(IngestError, match="rows.ods: more rows than the limit"):
-        load(tmp_path / "rows.ods", tmp_path, out.getvalue(), options=ReadOptions(max_rows=10_000))
+        load(tmp_path / "rows.ods", tmp_path, out.getvalue(), limits=Limits(max_rows=10_000))

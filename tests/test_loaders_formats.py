@@ -11,9 +11,9 @@ import pytest
 from assistant.errors import IngestError
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loaders import load
-from assistant.ingest.parsed import ReadOptions
+from assistant.ingest.limits import Limits
 from tests.support.fakes import WordCounter
-from tests.support.formats import (RTF, make_eml, make_epub, make_mixed_pdf, make_ods, make_odt, make_pptx,
+from tests.support.formats import (RTF, make_docx, make_eml, make_epub, make_mixed_pdf, make_ods, make_odt, make_pptx,
                                    make_xlsx, text_image)
 
 
@@ -101,6 +101,20 @@ def test_eml_with_an_attachment_read_as_its_own_section(tmp_path):
                                 "rows 1-2")
 
 
+@pytest.mark.parametrize("name, text, refused", [
+    ("notes.docx", "| Monday | 07:40 |", "has over 10 elements (XML tags, PDF objects)"),
+    ("notes.html", "Crew meet on the quay at seven", "has over 2 elements (HTML tags)"),
+])
+def test_a_docx_or_html_attachment_is_read_within_the_limits(tmp_path, name, text, refused):
+    data = (make_docx(tmp_path / name).read_bytes() if name.endswith(".docx")
+            else b"<html><body><h1>Notes</h1><p>Crew meet on the quay at seven every Monday.</p></body></html>")
+    mail = make_eml(tmp_path / "notes.eml", attachment=(name, data))
+    heading = f"## Attachment: {name} (from: New winter timetable)\n\n"
+    assert heading in load(mail, tmp_path).text and text in load(mail, tmp_path).text
+    bounded = load(mail, tmp_path, limits=Limits(max_elements=10, max_html_elements=2)).text
+    assert f"{heading}Not read: {refused}" in bounded and text not in bounded
+
+
 def test_mbox_messages_and_an_unreadable_attachment_named(tmp_path):
     one = make_eml(tmp_path / "a.eml").read_bytes()
     two = make_eml(tmp_path / "b.eml", attachment=("photo.dwg", b"AC1032")).read_bytes().replace(
@@ -122,11 +136,11 @@ ENGINES = [pytest.param("tesseract", marks=pytest.mark.skipif(shutil.which("tess
 def test_a_scanned_page_among_text_pages_is_read_by_ocr(tmp_path, engine):
     pdf = make_mixed_pdf(tmp_path / "mixed.pdf", ["The harbour board met on Monday."],
                          ["The ferry leaves at 07:40 every weekday."], ["Ice closed the sound for nine days."])
-    doc = load(pdf, tmp_path, options=ReadOptions(ocr=engine))
+    doc = load(pdf, tmp_path, limits=Limits(ocr=engine))
     chunks = chunks_of(doc)
     assert [(c.page, c.heading) for c in chunks] == [(1, "Page 1"), (2, "Page 2 (OCR)"), (3, "Page 3")]
     assert "ferryleavesat07:40" in chunks[1].text.replace(" ", "") and "nine days" in chunks[2].text
-    off = load(pdf, tmp_path, options=ReadOptions(ocr="off"))  # OCR switched off: the text pages only
+    off = load(pdf, tmp_path, limits=Limits(ocr="off"))  # OCR switched off: the text pages only
     assert "07:40" not in off.text and "nine days" in off.text and not off.markdown
 
 
@@ -136,7 +150,7 @@ def test_an_image_is_read_by_ocr_and_refused_when_ocr_is_off(tmp_path):
     assert "Berth4isclosedforrepairs" in doc.text.replace(" ", "")  # rapidocr (without tesseract) drops spaces
     assert chunks_of(doc)[0].heading == "Image text (OCR)"
     with pytest.raises(IngestError, match="notice.png: needs OCR, which is off"):
-        load(tmp_path / "notice.png", tmp_path, options=ReadOptions(ocr="off"))
+        load(tmp_path / "notice.png", tmp_path, limits=Limits(ocr="off"))
 
 
 @pytest.mark.parametrize("name, data, reason", [
@@ -159,8 +173,8 @@ def test_bad_files_of_the_new_kinds_are_refused_with_their_name_and_reason(tmp_p
 def test_bounds_on_rows_pages_and_unpacked_size(tmp_path):
     make_xlsx(tmp_path / "big.xlsx", rows=50)
     with pytest.raises(IngestError, match="big.xlsx: more than 20 rows"):
-        load(tmp_path / "big.xlsx", tmp_path, options=ReadOptions(max_rows=20))
+        load(tmp_path / "big.xlsx", tmp_path, limits=Limits(max_rows=20))
     with pytest.raises(IngestError, match="briefing.pptx: 2 slides, over the limit of 1"):
-        load(make_pptx(tmp_path / "briefing.pptx"), tmp_path, options=ReadOptions(max_pages=1))
+        load(make_pptx(tmp_path / "briefing.pptx"), tmp_path, limits=Limits(max_pages=1))
     with pytest.raises(IngestError, match="book.epub: unpacks to 0 MiB .*zip bomb"):
-        load(make_epub(tmp_path / "book.epub"), tmp_path, options=ReadOptions(max_unzipped_mb=0))
+        load(make_epub(tmp_path / "book.epub"), tmp_path, limits=Limits(max_unzipped_mb=0))

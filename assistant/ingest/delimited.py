@@ -5,7 +5,8 @@ semicolons than commas, as European spreadsheets write it) and a tab for .tsv. Q
 their commas and line breaks. More than `max_rows` rows is refused. Decoding is the caller's. The
 title is the file's name without its extension.
 
-    >>> print(read_delimited('name,note\\nAsk,"a, b"\\n', ".csv", "t.csv", ReadOptions()).text)
+    >>> from assistant.ingest.limits import Limits
+    >>> print(read_delimited('name,note\\nAsk,"a, b"\\n', ".csv", "t.csv", Limits().budget("t.csv")).text)
     | name | note |
     |---|---|
     | Ask | a, b |
@@ -18,18 +19,20 @@ import io
 from pathlib import PurePath
 
 from assistant.errors import IngestError
-from assistant.ingest.parsed import Parsed, ReadOptions
+from assistant.ingest.limits import Budget
+from assistant.ingest.parsed import Parsed
 from assistant.ingest.tables import markdown_table
 
 
-def read_delimited(text: str, suffix: str, source: str, options: ReadOptions) -> Parsed:
+def read_delimited(text: str, suffix: str, source: str, budget: Budget) -> Parsed:
+    max_rows = budget.limits.max_rows
     first = text.split("\n", 1)[0]
     delimiter = "\t" if suffix == ".tsv" else (";" if first.count(";") > first.count(",") else ",")
     rows = []
     try:
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            if len(rows) >= options.max_rows:
-                raise IngestError(f"{source}: more than {options.max_rows} rows (setting 'ingest.max_rows'): "
+            if len(rows) >= max_rows:
+                raise IngestError(f"{source}: more than {max_rows} rows (setting 'ingest.max_rows'): "
                                   "split the file or raise the limit")
             rows.append(row)
     except csv.Error as exc:  # a field over csv's size limit, a NUL byte

@@ -13,11 +13,13 @@ import warnings
 from assistant.errors import IngestError
 from assistant.ingest.archive import check_zip
 from assistant.ingest.markup import html_to_markdown
-from assistant.ingest.parsed import Parsed, ReadOptions
+from assistant.ingest.limits import Budget
+from assistant.ingest.parsed import Parsed
 
 
-def read_epub(data: bytes, source: str, options: ReadOptions) -> Parsed:
-    check_zip(data, source, "EPUB", options.max_unzipped_mb)
+def read_epub(data: bytes, source: str, budget: Budget) -> Parsed:
+    limits = budget.limits
+    check_zip(data, source, "EPUB", limits.max_unzipped_mb)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # ebooklib warns about its own future defaults
@@ -32,8 +34,8 @@ def read_epub(data: bytes, source: str, options: ReadOptions) -> Parsed:
             item = book.get_item_with_id(item_id)
             if item is None or item.get_type() != ebooklib.ITEM_DOCUMENT or isinstance(item, epub.EpubNav):
                 continue
-            if len(chapters) >= options.max_pages:
-                raise IngestError(f"{source}: more than {options.max_pages} chapters (setting 'ingest.max_pages')")
+            if len(chapters) >= limits.max_pages:
+                raise IngestError(f"{source}: more than {limits.max_pages} chapters (setting 'ingest.max_pages')")
             text = html_to_markdown(item.get_content())
             if text:
                 chapters.append(text if text.startswith("#") else f"# Chapter {len(chapters) + 1}\n\n{text}")

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import PurePath
 
 from assistant.errors import IngestError
-from assistant.ingest.parsed import Parsed, ReadOptions
+from assistant.ingest.limits import Budget
+from assistant.ingest.parsed import Parsed
 
 IMAGES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 TABLES = {".xlsx", ".ods", ".csv", ".tsv"}
@@ -18,72 +19,74 @@ EXTRA = {".pptx", ".odt", ".rtf", ".epub", ".eml", ".mbox"} | TABLES | IMAGES
 MAX_NESTING = 2  # a message attached to a message attached to a message is not read further
 
 
-def read_extra(suffix: str, data: bytes, source: str, options: ReadOptions, decode: Callable[[bytes, str], str],
+def read_extra(suffix: str, data: bytes, source: str, budget: Budget, decode: Callable[[bytes, str], str],
                depth: int = 0) -> Parsed:
     """A file of a suffix in EXTRA (or a PDF, when OCR may be needed) -> Parsed; IngestError if it cannot be read."""
     if suffix == ".pdf":
         from assistant.ingest.scanned import read_scanned_pdf
 
-        return read_scanned_pdf(data, source, options)
+        return read_scanned_pdf(data, source, budget)
     if suffix in IMAGES:
         from assistant.ingest.ocr import read_image
 
-        return read_image(data, source, options)
+        return read_image(data, source, budget)
     if suffix == ".pptx":
         from assistant.ingest.slides import read_pptx
 
-        return read_pptx(data, source, options)
+        return read_pptx(data, source, budget)
     if suffix == ".xlsx":
         from assistant.ingest.sheets import read_xlsx
 
-        return read_xlsx(data, source, options)
+        return read_xlsx(data, source, budget)
     if suffix in (".ods", ".odt"):
         from assistant.ingest.opendoc import read_opendocument
 
-        return read_opendocument(data, source, suffix[1:].upper(), options)
+        return read_opendocument(data, source, suffix[1:].upper(), budget)
     if suffix == ".epub":
         from assistant.ingest.ebook import read_epub
 
-        return read_epub(data, source, options)
+        return read_epub(data, source, budget)
     if suffix in (".csv", ".tsv"):
         from assistant.ingest.delimited import read_delimited
 
-        return read_delimited(decode(data, source), suffix, source, options)
+        return read_delimited(decode(data, source), suffix, source, budget)
     if suffix == ".rtf":
         from assistant.ingest.richtext import read_rtf
 
         return read_rtf(decode(data, source), source)
     if suffix in (".eml", ".mbox"):
-        return _read_mail(suffix, data, source, options, decode, depth)
+        return _read_mail(suffix, data, source, budget, decode, depth)
     raise IngestError(f"{source}: unsupported file type '{suffix}'")
 
 
-def _read_mail(suffix: str, data: bytes, source: str, options: ReadOptions, decode, depth: int) -> Parsed:
+def _read_mail(suffix: str, data: bytes, source: str, budget: Budget, decode, depth: int) -> Parsed:
     from assistant.ingest.mail import read_mail
 
     def attachment(name: str, payload: bytes) -> Parsed:
-        return read_attachment(name, payload, f"{source}: {name}", options, decode, depth + 1)
+        return read_attachment(name, payload, f"{source}: {name}", budget, decode, depth + 1)
 
-    return read_mail(data, source, suffix == ".mbox", options, attachment)
+    return read_mail(data, source, suffix == ".mbox", budget, attachment)
 
 
-def read_attachment(name: str, data: bytes, source: str, options: ReadOptions, decode, depth: int) -> Parsed:
-    """Any supported file inside another (a mail's attachment) -> Parsed."""
+def read_attachment(name: str, data: bytes, source: str, budget: Budget, decode, depth: int) -> Parsed:
+    """Any supported file inside another (a mail's attachment) -> Parsed, within the same limits as the file it
+    came in, on an account of its own (so a refusal names the attachment)."""
     suffix = PurePath(name).suffix.lower()
     if depth > MAX_NESTING:
         raise IngestError(f"{source}: nested more than {MAX_NESTING} deep: not read")
     if not data.strip():
         raise IngestError(f"{source}: is empty")
+    budget = budget.limits.budget(source)
     if suffix in EXTRA or suffix == ".pdf":
-        return read_extra(suffix, data, source, options, decode, depth)
+        return read_extra(suffix, data, source, budget, decode, depth)
     if suffix == ".docx":
         from assistant.ingest.word import read_docx
 
-        return Parsed(*read_docx(data, source))
+        return Parsed(*read_docx(data, source, budget))
     if suffix in (".html", ".htm"):
         from assistant.ingest.webpage import read_html
 
-        return Parsed(*read_html(decode(data, source), source))
+        return Parsed(*read_html(decode(data, source), source, budget.html()))
     if suffix in (".txt", ".text", ".md", ".markdown"):
         return Parsed(decode(data, source), markdown=suffix in (".md", ".markdown"))
     raise IngestError(f"{source}: type '{suffix or 'none'}' is not read")

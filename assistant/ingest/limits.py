@@ -1,10 +1,11 @@
-"""What one file may cost to load: the bounds every loader checks, in one place.
+"""What one file may cost to load: the bounds every reader checks, and the OCR switch, in one place.
 
 A small file can unpack into a great deal of work (a 300 KB DOCX of 190 MiB of
 empty paragraphs, a PDF whose one page inflates to 60 MB of operators, HTML
 nested 200,000 deep). `Limits` holds the bounds, set from the `ingest`
-settings; a `Budget` is one load's running account against them: the loaders
-call it as they go (per element, page or block) and it raises IngestError
+settings; a `Budget` is one load's running account against them, and carries
+them (`budget.limits`) to every reader: the readers call it as they go (per
+element, page or block) and it raises IngestError
 naming the limit and its setting as soon as one is passed, so a bomb is refused
 early instead of read to the end. It counts; it does not parse or sandbox
 (a parser stuck inside one call is bounded only by what was checked before it).
@@ -19,20 +20,29 @@ early instead of read to the end. It counts; it does not parse or sandbox
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from assistant.errors import IngestError
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on one file's load; the defaults are those of the `ingest` settings."""
+    """Bounds on one file's load, and the OCR switch; the defaults are those of the `ingest` settings."""
 
     max_chars: int = 10_000_000
-    max_pages: int = 2_000
+    max_pages: int = 2_000  # most pages (PDF, TIFF), slides, chapters or mail messages
     max_elements: int = 200_000
     max_html_elements: int = 20_000
     max_seconds: float = 60.0
+    ocr: str = "auto"  # 'auto' (tesseract when installed, else rapidocr), 'tesseract', 'rapidocr' or 'off'
+    ocr_seconds: float = 30.0  # most seconds OCR may spend on one page or image
+    max_rows: int = 200_000  # most table rows a file may have, all sheets together
+    max_unzipped_mb: int = 200  # most MiB a zip-based format (DOCX, PPTX, XLSX, EPUB, ...) may unpack to
+
+    @classmethod
+    def of(cls, ingest) -> Limits:
+        """The limits the `ingest` settings set: each field is the setting of its name (config.Ingest)."""
+        return cls(**{f.name: getattr(ingest, f.name) for f in fields(cls)})
 
     def budget(self, source: str) -> Budget:
         return Budget(self, source)

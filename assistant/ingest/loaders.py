@@ -23,7 +23,6 @@ from pathlib import Path
 from assistant.errors import IngestError
 from assistant.ingest.limits import Limits
 from assistant.ingest.formats import EXTRA
-from assistant.ingest.parsed import ReadOptions
 from assistant.records import Document
 
 TEXT = {".txt", ".text"}
@@ -53,11 +52,9 @@ def relative_source(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def load(path: Path, root: Path, data: bytes | None = None, *, limits: Limits = Limits(),
-         options: ReadOptions | None = None) -> Document:
-    """Read `path` (or the bytes already read) into a Document with a title, within `limits`; `options`
-    bound the newer formats and switch OCR (the defaults when None)."""
-    options = options or ReadOptions()
+def load(path: Path, root: Path, data: bytes | None = None, *, limits: Limits = Limits()) -> Document:
+    """Read `path` (or the bytes already read) into a Document with a title, within `limits` (which also
+    switch OCR)."""
     source = relative_source(path, root)
     suffix = path.suffix.lower()
     if not is_supported(path):
@@ -76,12 +73,12 @@ def load(path: Path, root: Path, data: bytes | None = None, *, limits: Limits = 
     if suffix == ".pdf":  # text pages by pdf.py; a page without text by OCR when it is on (scanned.py)
         from assistant.ingest.scanned import read_scanned_pdf
 
-        parsed = read_scanned_pdf(data, source, options, budget)
+        parsed = read_scanned_pdf(data, source, budget)
         text, title, pages, markdown = parsed.text, parsed.title, parsed.pages, parsed.markdown
     elif suffix in EXTRA:
         from assistant.ingest.formats import read_extra
 
-        parsed = read_extra(suffix, data, source, options, decode)
+        parsed = read_extra(suffix, data, source, budget, decode)
         text, title, pages, markdown = parsed.text, parsed.title, parsed.pages, parsed.markdown
     elif suffix == ".docx":
         from assistant.ingest.word import read_docx

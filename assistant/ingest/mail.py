@@ -18,17 +18,19 @@ from email.parser import BytesParser
 
 from assistant.errors import IngestError
 from assistant.ingest.markup import html_to_markdown
-from assistant.ingest.parsed import Parsed, ReadOptions
+from assistant.ingest.limits import Budget
+from assistant.ingest.parsed import Parsed
 
 _FROM_LINE = re.compile(rb"(?m)^From [^\n]*\n")
 _HEADING = re.compile(r"(?m)^(#{1,5}) ")
 Reader = Callable[[str, bytes], Parsed]  # (attachment file name, its bytes) -> Parsed; raises IngestError
 
 
-def read_mail(data: bytes, source: str, mbox: bool, options: ReadOptions, read_attachment: Reader) -> Parsed:
+def read_mail(data: bytes, source: str, mbox: bool, budget: Budget, read_attachment: Reader) -> Parsed:
     raw = [m for m in _FROM_LINE.split(data) if m.strip()] if mbox else [data]
-    if len(raw) > options.max_pages:
-        raise IngestError(f"{source}: {len(raw)} messages, over the limit of {options.max_pages} (setting 'ingest.max_pages')")
+    most = budget.limits.max_pages
+    if len(raw) > most:
+        raise IngestError(f"{source}: {len(raw)} messages, over the limit of {most} (setting 'ingest.max_pages')")
     sections, subjects = [], []
     for one in raw:
         try:

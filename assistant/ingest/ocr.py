@@ -15,25 +15,27 @@ import io
 import shutil
 
 from assistant.errors import IngestError
-from assistant.ingest.parsed import Parsed, ReadOptions
+from assistant.ingest.limits import Budget, Limits
+from assistant.ingest.parsed import Parsed
 
 MAX_PIXELS = 60_000_000  # a bigger image is refused unread (an A4 page at 600 dpi is 35 million)
 MAX_SIDE = 3500  # longer sides are scaled down to this (about 300 dpi for A4): more costs time, not accuracy
 
 
-def ocr_image(image, source: str, options: ReadOptions) -> str:
-    """The text of a Pillow image, lines joined by '\\n', paragraphs by a blank line."""
-    if options.ocr == "off":
+def ocr_image(image, source: str, limits: Limits) -> str:
+    """The text of a Pillow image, lines joined by '\\n', paragraphs by a blank line, read with the engine
+    `limits.ocr` names within `limits.ocr_seconds`."""
+    if limits.ocr == "off":
         raise IngestError(f"{source}: needs OCR, which is off (setting 'ingest.ocr')")
     image = _bounded(image)
-    if options.ocr == "tesseract" or (options.ocr == "auto" and shutil.which("tesseract")):
+    if limits.ocr == "tesseract" or (limits.ocr == "auto" and shutil.which("tesseract")):
         from assistant.ingest.ocr_tesseract import recognise
     else:
         from assistant.ingest.ocr_rapid import recognise
-    return recognise(image, source, options.ocr_seconds)
+    return recognise(image, source, limits.ocr_seconds)
 
 
-def read_image(data: bytes, source: str, options: ReadOptions) -> Parsed:
+def read_image(data: bytes, source: str, budget: Budget) -> Parsed:
     """PNG, JPEG or TIFF -> text; each frame of a multi-page TIFF is a page, headed "Page N (OCR)"."""
     from PIL import Image, UnidentifiedImageError  # lazy: only images and scanned pages need it
 
@@ -41,12 +43,13 @@ def read_image(data: bytes, source: str, options: ReadOptions) -> Parsed:
     try:
         with Image.open(io.BytesIO(data)) as img:
             frames = getattr(img, "n_frames", 1)
-            if frames > options.max_pages:
-                raise IngestError(f"{source}: {frames} pages, over the limit of {options.max_pages} (setting 'ingest.max_pages')")
+            if frames > budget.limits.max_pages:
+                raise IngestError(f"{source}: {frames} pages, over the limit of {budget.limits.max_pages} "
+                                  "(setting 'ingest.max_pages')")
             for n in range(frames):
                 img.seek(n)
                 _check_pixels(img, source)
-                text = ocr_image(img.convert("RGB"), source, options)
+                text = ocr_image(img.convert("RGB"), source, budget.limits)
                 part = (f"# Page {n + 1} (OCR)" if frames > 1 else "# Image text (OCR)") + "\n\n" + _escape(text)
                 starts.append(offset)
                 parts.append(part)

@@ -18,7 +18,8 @@ from pathlib import PurePath
 
 from assistant.errors import IngestError
 from assistant.ingest.archive import check_zip
-from assistant.ingest.parsed import Parsed, ReadOptions
+from assistant.ingest.limits import Budget
+from assistant.ingest.parsed import Parsed
 from assistant.ingest.tables import markdown_table
 
 _NS = {
@@ -35,9 +36,9 @@ def _q(name: str) -> str:
     return f"{{{_NS[prefix]}}}{local}"
 
 
-def read_opendocument(data: bytes, source: str, kind: str, options: ReadOptions) -> Parsed:
+def read_opendocument(data: bytes, source: str, kind: str, budget: Budget) -> Parsed:
     """`kind` is 'ODT' or 'ODS'."""
-    check_zip(data, source, kind, options.max_unzipped_mb)
+    check_zip(data, source, kind, budget.limits.max_unzipped_mb)
     try:
         from defusedxml.ElementTree import fromstring  # lazy: only ingest of an ODT or ODS needs it
 
@@ -47,8 +48,8 @@ def read_opendocument(data: bytes, source: str, kind: str, options: ReadOptions)
         body = root.find(f"{_q('office:body')}/{_q('office:spreadsheet' if kind == 'ODS' else 'office:text')}")
         if body is None:
             raise IngestError(f"{source}: holds no {'spreadsheet' if kind == 'ODS' else 'text document'}")
-        budget = [options.max_rows]
-        blocks = _sheets(body, source, budget) if kind == "ODS" else _blocks(body, source, budget)
+        rows_left = [budget.limits.max_rows]
+        blocks = _sheets(body, source, rows_left) if kind == "ODS" else _blocks(body, source, rows_left)
         found = meta.find(f".//{_q('dc:title')}") if meta is not None else None
         title = " ".join((found.text or "").split()) if found is not None else ""
     except IngestError:

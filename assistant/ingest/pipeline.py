@@ -24,7 +24,6 @@ from assistant.errors import IngestError
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.limits import Limits
 from assistant.ingest.loaders import SUPPORTED, content_hash, is_supported, load, relative_source
-from assistant.ingest.parsed import ReadOptions
 from assistant.lexical import LexicalIndex
 from assistant.manifest import FileRecord, Manifest
 from assistant.records import Chunk, Document
@@ -183,8 +182,7 @@ class IngestJob:
     chunk_overlap: int
     lexical: LexicalIndex | None = None
     max_bytes: int | None = None  # a file over this is refused unread (memory stays bounded)
-    limits: Limits = Limits()  # what loading one file may cost (pages, elements, characters, seconds)
-    options: ReadOptions | None = None  # the newer formats' bounds and the OCR switch (defaults when None)
+    limits: Limits = Limits()  # what loading one file may cost (pages, rows, elements, characters, seconds), and OCR
 
 
 @dataclass(frozen=True)
@@ -198,11 +196,9 @@ class _Survey:
 
 def ingest(corpus: Path, store: ChromaStore, manifest: Manifest, embedder: Embedder, chunk_size: int,
            chunk_overlap: int, progress: bool = False, lexical: LexicalIndex | None = None,
-           max_bytes: int | None = None, limits: Limits = Limits(),
-           options: ReadOptions | None = None) -> IngestReport:
+           max_bytes: int | None = None, limits: Limits = Limits()) -> IngestReport:
     """`run(IngestJob(...))` for callers that hold the parts one by one (the tests, the benchmarks)."""
-    return run(IngestJob(corpus, store, manifest, embedder, chunk_size, chunk_overlap, lexical, max_bytes, limits,
-                         options),
+    return run(IngestJob(corpus, store, manifest, embedder, chunk_size, chunk_overlap, lexical, max_bytes, limits),
                progress)
 
 
@@ -334,7 +330,7 @@ def _prepare(job: IngestJob, path: Path, data: bytes, report: IngestReport) -> t
     """The file's Document and Chunks, or None with the reason in the report."""
     try:
         with _timed(report, "parse"):
-            doc = load(path, job.corpus, data, limits=job.limits, options=job.options)
+            doc = load(path, job.corpus, data, limits=job.limits)
         with _timed(report, "chunk"):
             return doc, chunk_document(doc, job.embedder.count_tokens, job.chunk_size, job.chunk_overlap)
     except IngestError as exc:

@@ -9,23 +9,21 @@ from __future__ import annotations
 
 from assistant.errors import IngestError
 from assistant.ingest.ocr import MAX_PIXELS, ocr_image
-from assistant.ingest.parsed import Parsed, ReadOptions
 from assistant.ingest.limits import Budget, Limits
+from assistant.ingest.parsed import Parsed
 from assistant.ingest.pdf import open_document, read_pages
 
 RENDER_DPI = 200  # what the OCR measurements used (BENCHMARKS.md): lower loses small print, higher costs time
 
 
-def read_scanned_pdf(data: bytes, source: str, options: ReadOptions, budget: Budget | None = None) -> Parsed:
-    parts, title = read_pages(data, source, budget or Limits().budget(source))
-    if len(parts) > options.max_pages:
-        raise IngestError(f"{source}: {len(parts)} pages, over the limit of {options.max_pages} (setting 'ingest.max_pages')")
+def read_scanned_pdf(data: bytes, source: str, budget: Budget) -> Parsed:
+    parts, title = read_pages(data, source, budget)  # within the budget's pages, characters and seconds
     blank = [n for n, text in enumerate(parts) if not text]
-    if not blank or options.ocr == "off":
+    if not blank or budget.limits.ocr == "off":
         if not "".join(parts).strip():
             raise IngestError(f"{source}: the PDF has no text layer (a scan?) and OCR is off (setting 'ingest.ocr')")
         return _joined(parts, title, markdown=False)
-    read = _ocr_pages(data, blank, source, options)
+    read = _ocr_pages(data, blank, source, budget.limits)
     if not "".join(parts).strip() and not "".join(read.values()).strip():
         raise IngestError(f"{source}: the PDF has no text layer, and OCR found no text on its pages")
     headed = []
@@ -46,7 +44,7 @@ def _joined(parts: list[str], title: str, markdown: bool) -> Parsed:
     return Parsed("\n\n".join(parts), title, starts, markdown)
 
 
-def _ocr_pages(data: bytes, numbers: list[int], source: str, options: ReadOptions) -> dict[int, str]:
+def _ocr_pages(data: bytes, numbers: list[int], source: str, limits: Limits) -> dict[int, str]:
     pdf = open_document(data, source)
     try:
         found = {}
@@ -58,7 +56,7 @@ def _ocr_pages(data: bytes, numbers: list[int], source: str, options: ReadOption
                 image = page.render(scale=scale).to_pil()
             except Exception as exc:  # a damaged page: refuse the file, with the page
                 raise IngestError(f"{source}: page {n + 1} cannot be rendered ({type(exc).__name__}: {exc})") from None
-            found[n] = ocr_image(image.convert("RGB"), f"{source}: page {n + 1}", options)
+            found[n] = ocr_image(image.convert("RGB"), f"{source}: page {n + 1}", limits)
         return found
     finally:
         pdf.close()

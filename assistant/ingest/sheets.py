@@ -13,12 +13,14 @@ from pathlib import PurePath
 
 from assistant.errors import IngestError
 from assistant.ingest.archive import check_zip
-from assistant.ingest.parsed import Parsed, ReadOptions
+from assistant.ingest.limits import Budget
+from assistant.ingest.parsed import Parsed
 from assistant.ingest.tables import markdown_table
 
 
-def read_xlsx(data: bytes, source: str, options: ReadOptions) -> Parsed:
-    check_zip(data, source, "XLSX", options.max_unzipped_mb)
+def read_xlsx(data: bytes, source: str, budget: Budget) -> Parsed:
+    limits = budget.limits
+    check_zip(data, source, "XLSX", limits.max_unzipped_mb)
     try:
         import openpyxl  # lazy: only ingest of an XLSX needs it
 
@@ -29,8 +31,8 @@ def read_xlsx(data: bytes, source: str, options: ReadOptions) -> Parsed:
             rows = []
             for row in sheet.iter_rows(values_only=True):
                 rows_seen += 1
-                if rows_seen > options.max_rows:
-                    raise IngestError(f"{source}: more than {options.max_rows} rows (setting 'ingest.max_rows'): "
+                if rows_seen > limits.max_rows:
+                    raise IngestError(f"{source}: more than {limits.max_rows} rows (setting 'ingest.max_rows'): "
                                       "split the workbook or raise the limit")
                 rows.append(list(row))
             table = markdown_table(rows)

@@ -11,18 +11,20 @@ import io
 
 from assistant.errors import IngestError
 from assistant.ingest.archive import check_zip
-from assistant.ingest.parsed import Parsed, ReadOptions
+from assistant.ingest.limits import Budget
+from assistant.ingest.parsed import Parsed
 from assistant.ingest.tables import markdown_table
 
 
-def read_pptx(data: bytes, source: str, options: ReadOptions) -> Parsed:
-    check_zip(data, source, "PPTX", options.max_unzipped_mb)
+def read_pptx(data: bytes, source: str, budget: Budget) -> Parsed:
+    limits = budget.limits
+    check_zip(data, source, "PPTX", limits.max_unzipped_mb)
     try:
         from pptx import Presentation  # lazy: only ingest of a PPTX needs it
 
         deck = Presentation(io.BytesIO(data))
-        if len(deck.slides) > options.max_pages:
-            raise IngestError(f"{source}: {len(deck.slides)} slides, over the limit of {options.max_pages} "
+        if len(deck.slides) > limits.max_pages:
+            raise IngestError(f"{source}: {len(deck.slides)} slides, over the limit of {limits.max_pages} "
                               "(setting 'ingest.max_pages')")
         title = (deck.core_properties.title or "").strip()
         sections = [_slide(n, slide) for n, slide in enumerate(deck.slides, 1)]
