@@ -192,8 +192,8 @@ class Ingest(_Section):
                                "(1 to 3600); a file with a slower page is refused and listed with that reason.")
     max_rows: int = Field(200_000, ge=1, le=10_000_000, description="Most table rows one spreadsheet or CSV file may "
                           "have, all sheets together (1 to 10000000); more is refused and listed with that reason.")
-    max_unzipped_mb: int = Field(200, ge=1, le=100_000, description="Most MB a PPTX, XLSX, ODS, ODT or EPUB may unpack "
-                                 "to (1 to 100000); more is refused as a zip bomb.")
+    max_unzipped_mb: int = Field(200, ge=1, le=100_000, description="Most MB a DOCX, PPTX, XLSX, ODS, ODT or EPUB may "
+                                 "unpack to (1 to 100000); more is refused as a zip bomb.")
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Ingest":

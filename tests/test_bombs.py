@@ -36,6 +36,7 @@ def test_the_clock_refuses_a_slow_file(tmp_path):
 
 @pytest.mark.parametrize("make, limits, setting", [
     (lambda p: make_docx(p / "a.docx"), Limits(max_elements=1000), "max_elements"),
+    (lambda p: make_docx(p / "a.docx"), Limits(max_unzipped_mb=0), "max_unzipped_mb"),
     (lambda p: make_pdf(p / "a.pdf", [["one"], ["two"], ["three"]]), Limits(max_pages=2), "max_pages"),
 ])
 def test_each_limit_is_a_setting_that_names_itself(tmp_path, make, limits, setting):

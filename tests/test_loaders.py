@@ -8,6 +8,7 @@ import pytest
 
 from assistant.errors import IngestError
 from assistant.ingest.chunking import chunk_document
+from assistant.ingest.limits import Limits
 from assistant.ingest.loaders import load
 from assistant.ingest.pipeline import ingest
 from assistant.manifest import Manifest
@@ -86,12 +87,11 @@ def test_bad_files_are_refused_with_their_name_and_reason(tmp_path, name, data, 
     assert str(info.value).startswith(name)
 
 
-def test_a_zip_bomb_docx_is_refused(tmp_path, monkeypatch):
-    import assistant.ingest.word as word
-
-    monkeypatch.setattr(word, "MAX_UNZIPPED", 1000)  # the real limit is 200 MiB; the test file unzips to more than 1 kB
-    with pytest.raises(IngestError, match="zip bomb"):
-        load(make_docx(tmp_path / "big.docx"), tmp_path)
+def test_a_zip_bomb_docx_is_refused(tmp_path):
+    # the setting's least is 1 MiB; 0 refuses the small test file as if it unpacked to more
+    with pytest.raises(IngestError, match=r"^big.docx: unpacks to 0 MiB \(over 0 MiB, setting 'ingest.max_unzipped_mb'\): "
+                                          "refused as a zip bomb"):
+        load(make_docx(tmp_path / "big.docx"), tmp_path, limits=Limits(max_unzipped_mb=0))
 
 
 def test_every_format_reaches_the_store(tmp_path, fake_embedder):

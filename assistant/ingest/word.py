@@ -6,30 +6,30 @@ tables become Markdown tables (one row a line), so a table that fits in a chunk
 is kept whole. The title comes from the document properties or its Title style.
 
 Bounded before anything is built (limits.py): the zip's total unpacked size is
-capped, and every XML part is streamed out of the zip while its tags are
-counted (a byte count, at C speed) and its bytes added up, so a small file of
-millions of empty paragraphs is refused after unpacking only as far as the
-budget's elements, and one of a few huge paragraphs once its XML passes four
-bytes for each character allowed. The clock is checked at every block while
-python-docx reads the rest.
+capped (`max_unzipped_mb`, by archive.py), and every XML part is streamed out
+of the zip while its tags are counted (a byte count, at C speed) and its bytes
+added up, so a small file of millions of empty paragraphs is refused after
+unpacking only as far as the budget's elements, and one of a few huge
+paragraphs once its XML passes four bytes for each character allowed. The
+clock is checked at every block while python-docx reads the rest.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-import zlib
 
 from assistant.errors import IngestError
+from assistant.ingest.archive import ZIP_ERRORS, check_zip, damaged
 from assistant.ingest.limits import Budget
 
-MAX_UNZIPPED = 200 * 2**20  # a DOCX whose parts unzip to more than this is refused (zip bomb)
 _BLOCK = 1 << 16
 
 
 def read_docx(data: bytes, source: str, budget: Budget) -> tuple[str, str]:
     """(text, title)."""
-    _check_zip(data, source, budget)
+    check_zip(data, source, "DOCX", budget.limits.max_unzipped_mb)
+    _count_xml(data, source, budget)
     try:
         import docx  # lazy: only ingest of a DOCX needs it
         from docx.table import Table
@@ -81,18 +81,12 @@ def _table(table, budget: Budget) -> str:
     return "\n".join(rows)
 
 
-def _check_zip(data: bytes, source: str, budget: Budget) -> None:
-    """Refuse a zip bomb: parts that unpack to more than MAX_UNZIPPED, or XML parts whose elements or text,
-    counted as they are unpacked, exceed the budget."""
+def _count_xml(data: bytes, source: str, budget: Budget) -> None:
+    """Refuse a zip bomb of XML: parts whose elements or text, counted as they are unpacked, exceed the budget."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            infos = z.infolist()
-            total = sum(info.file_size for info in infos)
-            if total > MAX_UNZIPPED:
-                raise IngestError(f"{source}: unpacks to {total // 2**20} MiB (over {MAX_UNZIPPED // 2**20} MiB): "
-                                  "refused as a zip bomb")
             xml = 0
-            for info in (i for i in infos if i.filename.endswith((".xml", ".rels"))):
+            for info in (i for i in z.infolist() if i.filename.endswith((".xml", ".rels"))):
                 with z.open(info) as part:
                     for block in iter(lambda: part.read(_BLOCK), b""):
                         budget.elements(block.count(b"<") - block.count(b"</"))  # start and empty tags
@@ -100,7 +94,5 @@ def _check_zip(data: bytes, source: str, budget: Budget) -> None:
                         budget.chars(xml // 4)  # XML takes 4 or more bytes per character of text
     except IngestError:
         raise
-    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, EOFError, zlib.error) as exc:
-        # NotImplementedError: a damaged header naming a zip version or method Python cannot read; zlib.error: a
-        # damaged deflate stream, now that parts are unpacked here (both found by fuzzing)
-        raise IngestError(f"{source}: not a DOCX file, or a damaged one (its zip archive: {exc})") from None
+    except ZIP_ERRORS as exc:
+        raise damaged(source, "DOCX", exc) from None
