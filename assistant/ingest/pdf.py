@@ -10,13 +10,13 @@ retrieval and reading:
     the document writes "management" elsewhere (or PDFium marks the hyphen as a
     break), else the hyphen stays ("apt-\\nget" -> "apt-get");
   - ligatures become letters ("ﬁ" -> "fi"), soft hyphens and form feeds go.
-Pages are joined by a blank line and the offset where each page starts is
-kept, so every chunk knows its page. Within the budget (limits.py): the page
-objects written out in the file are counted before PDFium opens it (a byte
-search), the page count is checked before any page is read, and the clock and
-the characters read are checked after each page. No OCR: a page without a text layer (a
-scan) gives no text, and a PDF with no text at all is refused with a message
-that says so.
+Each page's text is returned apart (scanned.py joins them by a blank line and
+keeps the offset where each page starts, so every chunk knows its page).
+Within the budget (limits.py): the page objects written out in the file are
+counted before PDFium opens it (a byte search), the page count is checked
+before any page is read, and the clock and the characters read are checked
+after each page. No OCR: a page without a text layer (a scan) gives no text
+(scanned.py reads such pages by OCR, or refuses a PDF with no text at all).
 
     >>> clean_pages(["Manual 1 / 3\\nThe de-\\nfault is ﬁve.", "Manual 2 / 3\\nRun apt-\\nget.", "Manual 3 / 3\\nThe default."])
     ['The default is five.', 'Run apt-get.', 'The default.']
@@ -29,7 +29,6 @@ from collections import Counter
 
 from assistant.errors import IngestError
 from assistant.ingest.limits import Budget
-from assistant.ingest.limits import Budget
 
 _PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")  # a page object, as written out (not in an object stream)
 _STREAM = re.compile(rb"stream\r?\n")
@@ -39,23 +38,8 @@ _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\uf
 _HYPHENATED = re.compile(r"(\w+)-\n([a-z]\w*)")
 _WORD = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+")
-_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")  # a page object, as written out (not in an object stream)
-_STREAM = re.compile(rb"stream\r?\n")
 INFLATE_PER_CHAR = 4  # inflated stream bytes allowed per character of ingest.max_chars
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be a running header or footer
-
-
-def read_pdf(data: bytes, source: str, budget: Budget) -> tuple[str, str, list[int]]:
-    """(text, title from the metadata or '', start offset of each page)."""
-    parts, title = read_pages(data, source, budget)
-    starts, offset = [], 0
-    for text in parts:
-        starts.append(offset)
-        offset += len(text) + 2
-    text = "\n\n".join(parts)
-    if not text.strip():
-        raise IngestError(f"{source}: the PDF has no text layer (a scan?); OCR it first, this assistant reads text only")
-    return text, title, starts
 
 
 def read_pages(data: bytes, source: str, budget: Budget) -> tuple[list[str], str]:
