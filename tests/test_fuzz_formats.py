@@ -1,9 +1,9 @@
-"""Fuzzing the loaders of the newer formats as test_fuzz_loaders.py does today's: random bytes, and
-valid files of each kind truncated, with bytes flipped or inserted. A loader may refuse a file
-(IngestError naming it, with a reason) but never raise anything else. OCR is off here (an engine
-per example would take hours), except for the scanned-PDF case, where a stand-in for the OCR
-engine lets pdfium render every damaged page for real. Bombs: a PNG that claims 20000x20000
-pixels, an ODS row repeated a million times."""
+"""Fuzzing the loaders of the newer formats as test_fuzz_loaders.py does the others
+(tests/support/fuzzing.py): random bytes, and valid files of each kind truncated, with bytes flipped
+or inserted. A loader may refuse a file (IngestError naming it, with a reason) but never raise
+anything else. OCR is off here (an engine per example would take hours), except for the scanned-PDF
+case, where a stand-in for the OCR engine lets pdfium render every damaged page for real. Bombs: a
+PNG that claims 20000x20000 pixels, an ODS row repeated a million times."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
 
 from assistant.errors import IngestError
 from assistant.ingest import scanned
@@ -21,7 +20,7 @@ from assistant.ingest.loaders import load
 from assistant.ingest.limits import Limits
 from tests.support.formats import (RTF, make_eml, make_epub, make_mixed_pdf, make_ods, make_odt, make_pptx, make_xlsx,
                                    text_image)
-from tests.test_fuzz_loaders import FUZZ
+from tests.support.fuzzing import damaged_files_are_loaded_or_refused, load_or_refuse, random_bytes_are_loaded_or_refused
 
 OFF = Limits(ocr="off", max_rows=5000, max_pages=200)
 
@@ -50,50 +49,14 @@ def _seeds(tmp: Path) -> dict[str, bytes]:
 SEEDS = _seeds(Path(tempfile.mkdtemp()))
 
 
-def _load(tmp_path: Path, suffix: str, data: bytes, limits: Limits = OFF) -> None:
-    path = tmp_path / f"fuzzed{suffix}"
-    try:
-        doc = load(path, tmp_path, data, limits=limits)
-    except IngestError as exc:
-        assert str(exc).startswith("fuzzed") and len(str(exc)) > len(f"fuzzed{suffix}: ")
-        return
-    assert isinstance(doc.text, str) and doc.source == path.name
-
-
-def _damage(seed: bytes, cut: int, flips, insert: bytes, at: int) -> bytes:
-    data = bytearray(seed[:cut] if cut > len(seed) // 4 else seed)
-    for pos, value in flips:
-        if pos < len(data):
-            data[pos] = value
-    data[at:at] = insert
-    return bytes(data)
-
-
-def _damages(seed: bytes):
-    return (st.integers(0, len(seed)), st.lists(st.tuples(st.integers(0, len(seed) - 1), st.integers(0, 255)), max_size=8),
-            st.binary(max_size=64), st.integers(0, len(seed)))
-
-
 @pytest.mark.parametrize("suffix", sorted(SEEDS))
 def test_random_bytes_are_loaded_or_refused(tmp_path, suffix):
-    @FUZZ
-    @given(st.binary(max_size=4096))
-    def check(data):
-        _load(tmp_path, suffix, data)
-
-    check()
+    random_bytes_are_loaded_or_refused(tmp_path, suffix, OFF)
 
 
 @pytest.mark.parametrize("suffix", sorted(SEEDS))
 def test_damaged_valid_files_are_loaded_or_refused(tmp_path, suffix):
-    seed = SEEDS[suffix]
-
-    @FUZZ
-    @given(*_damages(seed))
-    def check(cut, flips, insert, at):
-        _load(tmp_path, suffix, _damage(seed, cut, flips, insert, at))
-
-    check()
+    damaged_files_are_loaded_or_refused(tmp_path, suffix, SEEDS[suffix], OFF)
 
 
 def test_damaged_members_inside_a_valid_zip_are_refused(tmp_path):
@@ -106,7 +69,7 @@ def test_damaged_members_inside_a_valid_zip_are_refused(tmp_path):
                 for info in source.infolist():
                     body = source.read(info.filename)
                     z.writestr(info.filename, body[: len(body) // 2] if info.filename == victim else body)
-            _load(tmp_path, suffix, out.getvalue())
+            load_or_refuse(tmp_path, suffix, out.getvalue(), OFF)
 
 
 def test_damaged_scanned_pdfs_are_rendered_or_refused(tmp_path, monkeypatch):
@@ -114,12 +77,7 @@ def test_damaged_scanned_pdfs_are_rendered_or_refused(tmp_path, monkeypatch):
     seed = make_mixed_pdf(tmp_path / "seed.pdf", ["Text page."], ["Scanned page."], ["Last page."]).read_bytes()
     on = Limits(ocr="rapidocr")
 
-    @FUZZ
-    @given(*_damages(seed))
-    def check(cut, flips, insert, at):
-        _load(tmp_path, ".pdf", _damage(seed, cut, flips, insert, at), on)
-
-    check()
+    damaged_files_are_loaded_or_refused(tmp_path, ".pdf", seed, on)
 
 
 def test_a_page_that_claims_a_huge_size_is_rendered_smaller(tmp_path, monkeypatch):
@@ -127,7 +85,7 @@ def test_a_page_that_claims_a_huge_size_is_rendered_smaller(tmp_path, monkeypatc
     monkeypatch.setattr(scanned, "ocr_image", lambda image, source, limits: seen.append(image.size) or "text")
     seed = make_mixed_pdf(tmp_path / "seed.pdf", ["Text page."], ["Scanned page."], ["Last page."]).read_bytes()
     huge = seed.replace(b"/MediaBox [ 0 0 ", b"/MediaBox [ 0 0 9", 1).replace(b"/MediaBox [0 0 ", b"/MediaBox [0 0 9", 1)
-    _load(tmp_path, ".pdf", huge, Limits(ocr="rapidocr"))
+    load_or_refuse(tmp_path, ".pdf", huge, Limits(ocr="rapidocr"))
     assert all(w * h <= scanned.MAX_PIXELS * 1.01 for w, h in seen)
 
 

@@ -14,7 +14,7 @@ import sys
 import zlib
 from pathlib import Path
 
-from tests.support.formats import make_pdf
+from tests.support.formats import make_pdf, pdf_file
 
 MB = 2**20
 
@@ -61,19 +61,6 @@ def html_entities(path: Path) -> Path:
 
 # --- PDF ----------------------------------------------------------------------------------------------
 
-def _pdf(objects: list[bytes], root: int = 1) -> bytes:
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, root, xref)
-    return bytes(out)
-
-
 def pdf_many_pages(path: Path) -> Path:
     """50,000 pages of one line each."""
     return make_pdf(path, [["The ferry leaves at seven."]] * 50_000)
@@ -83,7 +70,7 @@ def pdf_huge_stream(path: Path) -> Path:
     """One page whose content stream inflates from under 1 MB to 60 MB of text operators."""
     content = b"BT /F1 11 Tf 72 720 Td " + b"(ferry) Tj " * (6 * MB) + b"ET"
     packed = zlib.compress(content, 9)
-    path.write_bytes(_pdf([
+    path.write_bytes(pdf_file([
         b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
@@ -103,7 +90,7 @@ def pdf_deep_objects(path: Path) -> Path:
     objects.append(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R >>" % (depth + 1, depth + 3))
     content = b"BT /F1 11 Tf 72 720 Td (The ferry leaves at seven.) Tj ET"
     objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
-    path.write_bytes(_pdf(objects))
+    path.write_bytes(pdf_file(objects))
     return path
 
 

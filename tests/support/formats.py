@@ -23,6 +23,13 @@ def make_pdf(path: Path, pages: list[list[str]], title: str = "") -> Path:
         objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
     info = len(objects) + 1
     objects.append(b"<< /Title (" + title.encode("latin-1") + b") >>")
+    path.write_bytes(pdf_file(objects, info=info))
+    return path
+
+
+def pdf_file(objects: list[bytes], root: int = 1, info: int | None = None) -> bytes:
+    """A PDF of these objects (numbered from 1) with its cross-reference table; `root` is the catalog's
+    number, `info` the document information's, if any."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for n, body in enumerate(objects, 1):
@@ -31,9 +38,9 @@ def make_pdf(path: Path, pages: list[list[str]], title: str = "") -> Path:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, info, xref)
-    path.write_bytes(bytes(out))
-    return path
+    trailer = b"/Size %d /Root %d 0 R" % (len(objects) + 1, root) + (b" /Info %d 0 R" % info if info else b"")
+    out += b"trailer\n<< " + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
 
 
 def make_docx(path: Path) -> Path:
