@@ -9,7 +9,8 @@ retrieval and reading:
   - a word broken at a line end is joined: "manage-\\nment" -> "management" when
     the document writes "management" elsewhere (or PDFium marks the hyphen as a
     break), else the hyphen stays ("apt-\\nget" -> "apt-get");
-  - ligatures become letters ("ﬁ" -> "fi"), soft hyphens and form feeds go.
+  - ligatures become letters ("ﬁ" -> "fi"), minus signs and Unicode hyphens become "-"
+    ("−−norc" -> "--norc"), soft hyphens and form feeds go.
 Each page's text is returned apart (scanned.py joins them by a blank line and
 keeps the offset where each page starts, so every chunk knows its page).
 Within the budget (limits.py): the page objects written out in the file are
@@ -33,8 +34,12 @@ from assistant.ingest.limits import Budget
 _PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")  # a page object, as written out (not in an object stream)
 _STREAM = re.compile(rb"stream\r?\n")
 
-_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
-                            "\ufb05": "st", "\ufb06": "st", "\u00ad": None, "\x0c": None, "\x02": "-", "\u02dc": "~"})  # PDF fonts map ASCII ~ to the small tilde
+_LIGATURES = str.maketrans({
+    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st",
+    "\u00ad": None, "\x0c": None, "\x02": "-",
+    "\u02dc": "~",  # PDF fonts map ASCII ~ to the small tilde
+    "\u2212": "-", "\u2010": "-", "\u2011": "-",  # groff writes man pages' options with minus signs: "−−norc"
+})
 _HYPHENATED = re.compile(r"(\w+)-\n([a-z]\w*)")
 _WORD = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+")
