@@ -10,10 +10,12 @@ Before the model (it is not asked when one fires), `BEFORE`:
 Each sentence, as the model finishes it, `judge()`:
   markers        [n] is read wherever it stands, before or after the full stop; a number that names no
                  passage is dropped;
-  added terms    what the sentence adds beyond the question: its figures, paths, options, names (the key
-                 terms) and its other words;
-  support        the share of the added terms that stand in the passages it cites; every key term must;
-  re-point       a key term that stands in another passage, not the cited one, moves or adds the citation.
+  added terms    what the sentence adds beyond the question: its figures, paths, options, operators, names
+                 (the key terms) and its other words;
+  support        the share of the added terms that stand in the passages it cites; every key term must (as a
+                 term of the passage, or written in it: autoload.v3 in ./functions/autoload.v3);
+  re-point       a key term that stands in another passage, not the cited one, moves or adds the citation; so
+                 does a passage holding more of the added words when the cited ones hold under half.
 After the model, on the whole answer, `AFTER`:
   model          the model said the documents don't say;
   unsupported    no sentence is grounded: none has `answer.min_support` of its added terms in what it
@@ -49,6 +51,7 @@ _TECH = re.compile(
 )
 _CODE = re.compile(r"(?<=['`\"])[^'`\"\s]*[%$\\^*+?|{}\[\]()<>=][^'`\"\s]*(?=['`\"])|%[A-Za-z]")  # '%Y-%m-%d', %j
 _GLUED = re.compile(r"^[A-Za-z]+(?=\.{1,2}/)")
+_OPERATOR = re.compile(r"(?<![^\s`'\"(])[-+*/%<>=!&|^~:]{2,3}(?![^\s`'\",;)])")  # ** :: && >>= standing alone
 _NAME = re.compile(r"(?<=[a-z0-9,;:)] )[A-Z][\w'-]*[a-z][\w'-]*")  # a capitalized word inside a sentence
 _STOP = set(
     "the a an of to in and or is are was were be been by for on at with as that this it its from which who what "
@@ -82,7 +85,8 @@ def key_terms(text: str) -> set[str]:
     tech = {_GLUED.sub("", t.rstrip(".")) for t in _TECH.findall(text)}
     names = {_stem(n.lower()) for n in _NAME.findall(text)}
     codes = set(_CODE.findall(text))  # format codes and quoted code: what a sentence adds may be only these
-    return numbers | tech | names | codes
+    operators = set(_OPERATOR.findall(text))
+    return numbers | tech | names | codes | operators
 
 
 def terms(text: str) -> set[str]:
@@ -153,7 +157,7 @@ def judge(sentence: str, question: str, passages: list[str]) -> Judged:
     asked = terms(question)
     added = frozenset(terms(bare) - asked)
     keys = key_terms(bare) - asked
-    held = [terms(p) for p in passages]
+    held = [terms(p) | _verbatim(keys, p) for p in passages]
     invented = sorted(k for k in keys if not any(k in h for h in held))
     cited = _repoint(cited, keys, added, held)
     union = set().union(*(held[n - 1] for n in cited)) if cited else set()
@@ -161,6 +165,12 @@ def judge(sentence: str, question: str, passages: list[str]) -> Judged:
     if any(k not in union for k in keys):
         share = 0.0
     return Judged(_place(bare, cited), cited, added, share, invented)
+
+
+def _verbatim(keys: set[str], passage: str) -> set[str]:
+    """The key terms that stand in the passage's text as written, though not as a term of their own: a name
+    inside a longer path (autoload.v3 in ./functions/autoload.v3). Figures only as terms: 5 is not in 1523."""
+    return {k for k in keys if not _NUMBER.fullmatch(k) and re.search(rf"(?<!\w){re.escape(k)}(?!\w)", passage)}
 
 
 def _repoint(cited: list[int], keys: set[str], added: frozenset[str], held: list[set[str]]) -> list[int]:
@@ -186,7 +196,19 @@ def _repoint(cited: list[int], keys: set[str], added: frozenset[str], held: list
             elif best not in out:
                 out.append(best)  # each holds a part: the sentence cites both
             union = set().union(*(held[n - 1] for n in out))
-    return out
+    return _repoint_words(out, keys, added, held)
+
+
+def _repoint_words(cited: list[int], keys: set[str], added: frozenset[str], held: list[set[str]]) -> list[int]:
+    """When the cited passages hold under half of what the sentence adds and another passage holds more (with
+    every key term they hold), that passage is cited: instead of them when they hold nothing it lacks."""
+    union = set().union(*(held[n - 1] for n in cited))
+    if not added or len(added & union) >= SUPPORTED * len(added):
+        return cited
+    best = max(range(1, len(held) + 1), key=lambda n: (len(added & held[n - 1]), -abs(n - cited[0])))
+    if len(added & held[best - 1]) <= len(added & union) or not (keys & union) <= held[best - 1]:
+        return cited
+    return [best] if added & union <= held[best - 1] else [*cited, best]
 
 
 def _place(text: str, cited: list[int]) -> str:

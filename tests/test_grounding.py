@@ -141,3 +141,27 @@ def test_format_codes_and_quoted_code_are_what_a_sentence_adds():
               passages)
     assert s.added and s.supported
     assert not judge("It is strftime('%d/%m') [1].", "Which strftime() call is equivalent to date()?", passages).supported
+
+
+def test_a_name_inside_a_longer_path_stands_in_the_passage_that_writes_it():
+    passages = ["./functions/autoload.v3\tA more ksh-compatible 'autoload' (with lazy load).", "./functions/fact\tfactorial"]
+    s = judge("The function `autoload.v3` loads lazily [2].", "Which example function loads lazily?", passages)
+    assert s.citations == [1] and s.supported and not s.invented
+    # a figure is a term or nothing: 5 does not stand in 1523
+    assert judge("It opens 5 connections [1].", "How many connections?", ["It opened 1523 connections."]).invented == ["5"]
+
+
+def test_a_claim_whose_words_stand_in_another_passage_is_repointed_there():
+    passages = ["Security upgrades can be installed automatically by installing the unattended-upgrades package.",
+                "APT front-ends: aptitude, synaptic.", "Debian's FAQ lists the mailing lists."]
+    s = judge("The package for automatic security upgrades is unattended-upgrades [3].",
+              "Which package installs security upgrades automatically?", passages)
+    assert s.citations == [1] and s.supported
+
+
+def test_an_operator_standing_alone_is_what_a_sentence_adds():
+    assert "**" in key_terms("The ** operator performs exponentiation.") and "::" in key_terms("Use `::` here.")
+    assert not key_terms("This is **bold** text - and prose.")
+    s = judge("The ** operator performs exponentiation [1].", "Which operator performs exponentiation in bash?",
+              ["Operators: ** exponentiation, * multiplication."])
+    assert s.added == frozenset({"**"}) and s.supported
