@@ -107,6 +107,7 @@ def _answer_fields(app: App, q: Question, answer: Answer) -> dict:
     return {
         "answer": answer.answer, "abstained": answer.abstained, "abstain_reason": answer.abstain_reason,
         "withheld": answer.withheld, "unknown_names": answer.unknown_names,
+        "standalone_question": answer.standalone_question,
         "correct": scoring.is_correct(answer.answer, answer.abstained, q.keywords, q.answer, q.answerable),
         "citations": answer.citations, "passages": answer.passages,
         "citation_precision": scoring.citation_precision([c.source for c in answer.citations], q.sources)

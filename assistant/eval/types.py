@@ -42,6 +42,7 @@ class EvalRow(BaseModel, extra="ignore"):
     reference: str
     expected_sources: list[str] = Field(default_factory=list)
     history: list[Turn] = Field(default_factory=list, description="the earlier turns of a follow-up question")
+    standalone_question: str | None = Field(None, description="what a follow-up was rewritten to, and searched for")
     retrieval: dict[str, float] | None = Field(None, description="RETRIEVAL_METRICS (answerable questions)")
     retrieval_ms: float = 0.0
     ranked_sources: list[str] = Field(default_factory=list, description="the best 10 passages' sources")
