@@ -22,7 +22,10 @@ GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 
 def rows(run: Path) -> list[dict]:
-    return json.loads((run / "results.json").read_text())["questions"]
+    """A finished run's rows (results.json), or those an unfinished one wrote so far (rows.jsonl)."""
+    if (run / "results.json").exists():
+        return json.loads((run / "results.json").read_text())["questions"]
+    return [json.loads(line) for line in (run / "rows.jsonl").read_text().splitlines() if line.strip()]
 
 
 def keyed(questions: Path) -> dict[str, dict]:
