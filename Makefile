@@ -39,7 +39,7 @@ endif
 help:
 	@echo "make run    install if needed, ingest corpus/, open the chat on http://127.0.0.1:7860"
 	@echo "make test   install if needed, run the tests"
-	@echo "make bench  the speed suite: writes bench/results.json and BENCHMARKS.md"
+	@echo "make bench  the speed suite: writes bench/results.json and docs/speed.md"
 
 install: $(STAMP) $(MODELS)
 
@@ -84,7 +84,7 @@ test: install
 test-fast: install
 	$(PY) -m pytest -m "not (model or embedder or browser or servers or bundle)"
 
-# The speed suite: writes bench/results.json and the generated section of BENCHMARKS.md (about 25 min on
+# The speed suite: writes bench/results.json and the generated section of docs/speed.md (about 25 min on
 # 2 cores, plus the scale section's 1M-chunk step: 36 min in session 6; reads ../shared/ for the seeds and
 # MultiHop-RAG). One section: make bench ONLY=generation
 bench: install

@@ -1,4 +1,4 @@
-"""`make bench`: the speed suite. Writes bench/results.json and the generated part of BENCHMARKS.md.
+"""`make bench`: the speed suite. Writes bench/results.json and the generated part of docs/speed.md.
 
     .venv/bin/python bench/suite.py [--only SECTION ...] [--repeats 5] [--shared ../shared]
 
@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 import assistant  # noqa: E402,F401  (offline switches first)
 
 RESULTS = ROOT / "bench" / "results.json"
-REPORT = ROOT / "BENCHMARKS.md"
+REPORT = ROOT / "docs" / "speed.md"
 START, END = "<!-- make bench: start -->", "<!-- make bench: end -->"
 VENV_BIN = Path(sys.executable).parent
 QUESTION = "What kind of company did Taiwan enter a partnership with in France?"  # seeds-dev dev-02
@@ -556,7 +556,7 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared material (seeds, MultiHop)")
     p.add_argument("--scale-sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    p.add_argument("--report-only", action="store_true", help="rewrite BENCHMARKS.md from bench/results.json")
+    p.add_argument("--report-only", action="store_true", help="rewrite docs/speed.md from bench/results.json")
     args = p.parse_args()
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"sections": {}}
     for name in ([] if args.report_only else (args.only or list(SECTIONS))):
