@@ -254,7 +254,10 @@ def model(case: Case) -> bool:
 
 def grounded(s: Judged, question: str, min_support: float) -> bool:
     """A sentence that may be shown as the answer: it adds something its citations hold (or it is a verdict,
-    or the answer to a choice question), and no key term of it is invented."""
+    or the answer to a choice question), and no key term of it is invented. The model saying the documents
+    don't say is never one, even with a marker ("The documents don't say [1].")."""
+    if is_abstention(s.text):
+        return False
     if is_verdict(s.text) or min_support <= 0:
         return True
     if not s.added:

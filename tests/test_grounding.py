@@ -165,3 +165,9 @@ def test_an_operator_standing_alone_is_what_a_sentence_adds():
     s = judge("The ** operator performs exponentiation [1].", "Which operator performs exponentiation in bash?",
               ["Operators: ** exponentiation, * multiplication."])
     assert s.added == frozenset({"**"}) and s.supported
+
+
+def test_the_model_saying_the_documents_do_not_say_is_no_grounded_sentence_even_with_a_marker():
+    passages = ["The documents say what the server does."]
+    s = judge("The documents don't say [1].", "What is the default work_mem?", passages)
+    assert not grounded(s, "What is the default work_mem?", 0.1) and not grounded(s, "What is the default work_mem?", 0.0)
