@@ -65,6 +65,8 @@ _ABSTAIN = re.compile(
     r"\bno (information|mention)\b|\bnot (mentioned|provided|stated|specified)\b|\bcannot be (found|determined)\b",
     re.I,
 )
+_REFUSAL = re.compile(  # a sentence that is the refusal itself, not one that mentions what is not specified
+    r"^\W*(the\s+)?(documents?|passages?|sources?|context|text)\s+(do(es)?\s*n[o']t|do(es)?\s+not)\s+", re.I)
 _CHOICE = re.compile(r"\b(or|which of|who of|which one)\b", re.I)
 _VERDICT = re.compile(r"^\W*(yes|no)\b", re.I)
 
@@ -256,7 +258,7 @@ def grounded(s: Judged, question: str, min_support: float) -> bool:
     """A sentence that may be shown as the answer: it adds something its citations hold (or it is a verdict,
     or the answer to a choice question), and no key term of it is invented. The model saying the documents
     don't say is never one, even with a marker ("The documents don't say [1].")."""
-    if is_abstention(s.text):
+    if _REFUSAL.match(s.text):
         return False
     if is_verdict(s.text) or min_support <= 0:
         return True

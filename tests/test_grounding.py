@@ -171,3 +171,6 @@ def test_the_model_saying_the_documents_do_not_say_is_no_grounded_sentence_even_
     passages = ["The documents say what the server does."]
     s = judge("The documents don't say [1].", "What is the default work_mem?", passages)
     assert not grounded(s, "What is the default work_mem?", 0.1) and not grounded(s, "What is the default work_mem?", 0.0)
+    # a sentence that only mentions what is not specified is judged like any other
+    s = judge("If the port is not specified, it is 5432 [1].", "Which port?", ["When not specified, the port is 5432."])
+    assert grounded(s, "Which port?", 0.1)
