@@ -291,7 +291,7 @@ class _Run:
 def _citation(n: int, p: Passage, claim: str) -> Citation:
     span_start, span_end = best_span(claim, p.text)
     return Citation(
-        n=n, source=p.source, page=p.page, text=p.text, heading=p.heading,
+        n=n, source=p.source, page=p.page, text=p.text, heading=p.heading, part=p.part,
         char_start=p.char_start, char_end=p.char_end, span_start=span_start, span_end=span_end,
     )
 

@@ -12,6 +12,15 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 
+class Part(BaseModel):
+    """A document inside a file (a mail's attachment): chunked apart, under its own title and pages."""
+
+    start: int = Field(description="character offset of the part's first character in the file's text")
+    end: int
+    title: str = Field(description="the part's name, e.g. 'report.pdf (attached to “Q3 figures”)'")
+    pages: list[int] = Field(default_factory=list, description="offset in the file's text where each page of the part starts")
+
+
 class Document(BaseModel):
     """One file's text, as a loader read it."""
 
@@ -22,6 +31,7 @@ class Document(BaseModel):
     markdown: bool = Field(False, description="headings are written '# ...' (Markdown, and HTML/DOCX converted to it)")
     pages: list[int] = Field(default_factory=list, description="character offset where each page starts (PDF); page 1 first")
     meta: str = Field("", description="the document's own 'Key: value' header lines (Source:, Published:), for lexical search")
+    parts: list[Part] = Field(default_factory=list, description="documents inside the file (a mail's attachments)")
 
 
 class Chunk(BaseModel):
@@ -38,6 +48,7 @@ class Chunk(BaseModel):
     page: int | None = None
     content_hash: str
     meta: str = Field(default="", description="the document's header metadata (Document.meta), given to BM25 with each chunk")
+    part: str = Field(default="", description="the title of the document inside the file it comes from (Part), if any")
 
     def with_context(self) -> str:
         """The text the embedder sees: the document title and heading path, then the chunk (BM25 reads it
@@ -59,9 +70,14 @@ class Chunk(BaseModel):
 
 
 def where(item: "Passage | Citation") -> str:
-    """Where a passage sits in its document, for people: its page, else its heading, else its characters."""
+    """Where a passage sits in its document, for people: its page, else its heading, else its characters. A
+    page of a document inside the file (a mail's attachment) is named with that document.
+
+    >>> where(Passage(source="q3.eml", text="", score=0, page=2, part="report.pdf (attached to “Q3”)"))
+    'report.pdf (attached to “Q3”), page 2'
+    """
     if item.page:
-        return f"page {item.page}"
+        return f"{item.part}, page {item.page}" if item.part else f"page {item.page}"
     return item.heading or f"characters {item.char_start}-{item.char_end}"
 
 
@@ -77,6 +93,7 @@ class Passage(BaseModel):
     char_start: int = 0
     char_end: int = 0
     page: int | None = None
+    part: str = Field(default="", description="the document inside the file this passage is from (Chunk.part)")
     rank_score: float | None = Field(default=None, description="the fused ranking score that set the order")
 
 
@@ -88,6 +105,7 @@ class Citation(BaseModel):
     page: int | None = None
     text: str
     heading: str = ""
+    part: str = Field(default="", description="the document inside the file it cites (Chunk.part)")
     char_start: int = 0
     char_end: int = 0
     span_start: int = Field(0, description="start of the supporting span within `text`")

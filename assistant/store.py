@@ -167,7 +167,7 @@ def _chunk(cid: str, text: str, meta: dict) -> Chunk:
         id=cid, source=meta["source"], title=meta.get("title", ""), heading=meta.get("heading", ""), text=text,
         index=int(meta.get("index", 0)), char_start=int(meta.get("char_start", 0)),
         char_end=int(meta.get("char_end", 0)), page=meta.get("page"), content_hash=meta.get("content_hash", ""),
-        meta=meta.get("meta", ""),
+        meta=meta.get("meta", ""), part=meta.get("part", ""),
     )
 
 
@@ -182,6 +182,7 @@ def _passage(text: str, meta: dict, score: float) -> Passage:
         char_start=int(meta.get("char_start", 0)),
         char_end=int(meta.get("char_end", 0)),
         page=meta.get("page"),
+        part=meta.get("part", ""),
     )
 
 
@@ -206,6 +207,8 @@ def _metadata(chunk: Chunk) -> dict:
         meta["page"] = chunk.page
     if chunk.meta:
         meta["meta"] = chunk.meta
+    if chunk.part:
+        meta["part"] = chunk.part
     return meta
 
 

@@ -9,7 +9,8 @@ from assistant.lexical import LexicalIndex
 from assistant.manifest import Manifest
 from assistant.retrieve import Retriever
 from assistant.store import ChromaStore
-from tests.support.formats import make_pptx, make_xlsx
+from assistant.records import where
+from tests.support.formats import make_eml, make_pdf, make_pptx, make_xlsx
 
 
 def parts(data, embedder):
@@ -34,6 +35,19 @@ def test_a_table_row_is_retrieved_with_its_header_sheet_and_rows(tmp_path, fake_
     assert best.text.startswith("| Port | Berths | Depth (m) |\n|---|---|---|\n")  # says what the columns mean
     first, last = map(int, best.heading.removeprefix("Ports, rows ").split("-"))
     assert best.heading.startswith("Ports, rows ") and first <= 78 <= last  # Port 77 is on the sheet's row 78
+
+
+def test_a_mail_attachment_is_retrieved_as_its_own_document_with_its_page(tmp_path, fake_embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pdf = make_pdf(tmp_path / "rota.pdf", [["The harbour board met on Monday."], ["Ice closed the sound for nine days."]])
+    make_eml(corpus / "rota.eml", attachment=("rota.pdf", pdf.read_bytes()))
+    report, store, lexical = run(corpus, tmp_path / "data", fake_embedder)
+    assert report.added == ["rota.eml"] and not report.errors
+    [best] = Retriever(fake_embedder, store, lexical).search("ice closed the sound", 1)
+    attached = "rota.pdf (attached to \u201cNew winter timetable\u201d)"
+    assert (best.source, best.title, best.part, best.page) == ("rota.eml", attached, attached, 2)
+    assert where(best) == f"{attached}, page 2"
 
 
 def test_a_file_that_breaks_keeps_its_stored_version_and_is_listed(tmp_path, fake_embedder):

@@ -13,8 +13,9 @@ from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loaders import load
 from assistant.ingest.limits import Limits
 from tests.support.fakes import WordCounter
-from tests.support.formats import (RTF, make_docx, make_eml, make_epub, make_mixed_pdf, make_ods, make_odt, make_pptx,
-                                   make_xlsx, text_image)
+from assistant.records import Passage, where
+from tests.support.formats import (RTF, make_docx, make_eml, make_epub, make_mixed_pdf, make_ods, make_odt, make_pdf,
+                                   make_pptx, make_xlsx, text_image)
 
 
 def chunks_of(doc, size=200):
@@ -89,16 +90,34 @@ def test_rtf_keeps_its_headings(tmp_path):
     assert "channel 12" in chunks[0].text
 
 
-def test_eml_with_an_attachment_read_as_its_own_section(tmp_path):
+ATTACHED = "timetable.csv (attached to \u201cNew winter timetable\u201d)"
+
+
+def test_eml_with_an_attachment_read_as_its_own_document(tmp_path):
     doc = load(make_eml(tmp_path / "timetable.eml"), tmp_path)
     assert doc.title == "New winter timetable"
     chunks = chunks_of(doc)
     body = chunks[0]
     assert body.heading == "New winter timetable" and "starts on 1 December" in body.text
     assert "From: Ina Berg <ina@harbour.example>" in body.text and "Date: Tue, 04 Nov 2025" in body.text
+    assert body.title == "New winter timetable" and body.part == ""
     table = [c for c in chunks if "| Monday | 07:40 |" in c.text]
-    assert table[0].heading == ("New winter timetable > Attachment: timetable.csv (from: New winter timetable), "
-                                "rows 1-2")
+    assert len(table) == 1 and "starts on 1 December" not in table[0].text  # chunked apart from the message
+    assert (table[0].title, table[0].part, table[0].heading) == (ATTACHED, ATTACHED, f"{ATTACHED}, rows 1-2")
+
+
+def test_a_pdf_attachment_keeps_its_pages_and_its_citation_names_it(tmp_path):
+    pdf = make_pdf(tmp_path / "rota.pdf", [["The harbour board met on Monday."], ["Ice closed the sound for nine days."]])
+    mail = make_eml(tmp_path / "rota.eml", attachment=("rota.pdf", pdf.read_bytes()))
+    chunks = chunks_of(load(mail, tmp_path))
+    ice = [c for c in chunks if "nine days" in c.text]
+    board = [c for c in chunks if "board met" in c.text]
+    attached = "rota.pdf (attached to \u201cNew winter timetable\u201d)"
+    assert [(c.part, c.page) for c in board + ice] == [(attached, 1), (attached, 2)]
+    assert "board met" not in ice[0].text and "1 December" not in board[0].text
+    passage = Passage(source="rota.eml", text=ice[0].text, score=1.0, page=ice[0].page, part=ice[0].part)
+    assert where(passage) == f"{attached}, page 2"
+    assert [c.page for c in chunks if "1 December" in c.text] == [None]  # the message itself has no pages
 
 
 @pytest.mark.parametrize("name, text, refused", [
@@ -109,10 +128,11 @@ def test_a_docx_or_html_attachment_is_read_within_the_limits(tmp_path, name, tex
     data = (make_docx(tmp_path / name).read_bytes() if name.endswith(".docx")
             else b"<html><body><h1>Notes</h1><p>Crew meet on the quay at seven every Monday.</p></body></html>")
     mail = make_eml(tmp_path / "notes.eml", attachment=(name, data))
+    read = load(mail, tmp_path)
+    assert read.parts[0].title == f"{name} (attached to \u201cNew winter timetable\u201d)" and text in read.text
+    bounded = load(mail, tmp_path, limits=Limits(max_elements=10, max_html_elements=2))
     heading = f"## Attachment: {name} (from: New winter timetable)\n\n"
-    assert heading in load(mail, tmp_path).text and text in load(mail, tmp_path).text
-    bounded = load(mail, tmp_path, limits=Limits(max_elements=10, max_html_elements=2)).text
-    assert f"{heading}Not read: {refused}" in bounded and text not in bounded
+    assert f"{heading}Not read: {refused}" in bounded.text and text not in bounded.text and not bounded.parts
 
 
 def test_mbox_messages_and_an_unreadable_attachment_named(tmp_path):

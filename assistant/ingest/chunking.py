@@ -6,7 +6,8 @@ break of a PDF starts a new chunk, which keeps its page number. A Markdown table
 chunked on its own: whole when it fits, else by rows, as many as fit, with its header line repeated
 at the top of each chunk (the chunk's text then is the header plus the rows, and its offsets are
 those of the rows); the heading gains the row range, e.g. "Sheet1, rows 12-30", the header being
-row 1. Paragraphs are kept whole when they fit; longer
+row 1. A document inside the file (`Document.parts`: a mail's attachment) starts a new chunk, and its
+chunks take its title and its page numbers. Paragraphs are kept whole when they fit; longer
 ones are cut at sentence ends, and only a sentence longer than a chunk is cut
 between words. Consecutive chunks share up to `overlap` tokens of whole
 sentences. Every chunk keeps the character offsets of its text in the document.
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.ingest.tables import is_table
-from assistant.records import Chunk, Document
+from assistant.records import Chunk, Document, Part
 
 _PARAGRAPH = re.compile(r"\S.*?(?=[ \t]*\n[ \t]*\n|\s*\Z)", re.S)
 _SENTENCE = re.compile(r"\S.*?(?:[.!?][\"')\]]*(?=\s)|\n|\Z)", re.S)
@@ -42,6 +43,7 @@ class _Unit:
     prefix: str = ""  # a table's header lines, repeated before its rows
     rows: str = ""  # a table's row range, "rows 12-30": the unit is a chunk of its own
     title_only: bool = False  # a heading line: not a chunk by itself before a table (the table's heading says it)
+    part: Part | None = None  # the document inside the file the unit belongs to
 
 
 def chunk_document(doc: Document, count: Callable[[str], int], size: int, overlap: int) -> list[Chunk]:
@@ -55,7 +57,7 @@ def chunk_document(doc: Document, count: Callable[[str], int], size: int, overla
             chunks.append(_make_chunk(doc, current, len(chunks)))
 
     for unit in units:
-        new_section = bool(current) and ((unit.heading, unit.page) != (current[-1].heading, current[-1].page)
+        new_section = bool(current) and ((unit.heading, unit.page, unit.part) != (current[-1].heading, current[-1].page, current[-1].part)
                                          or bool(unit.rows or current[-1].rows))
         if unit.rows and current and all(u.title_only for u in current):
             current, total = [], 0
@@ -81,21 +83,26 @@ def _units(doc: Document, count: Callable[[str], int], size: int) -> list[_Unit]
             level = len(heading_match.group(1))
             path = [(lv, t) for lv, t in path if lv < level] + [(level, heading_match.group(2))]
         heading = " > ".join(t for _, t in path)
-        page = bisect_right(doc.pages, para.start()) if doc.pages else None
+        part = next((p for p in doc.parts if p.start <= para.start() < p.end), None)
+        pages = part.pages if part else doc.pages
+        page = bisect_right(pages, para.start()) or None if pages else None
         tokens = count(para.group())
         if is_table(para.group()):
-            units.extend(_table_units(text, para.start(), para.end(), count, size, heading, page))
-            continue
-        if tokens <= size:
-            units.append(_Unit(para.start(), para.end(), tokens, heading, page, title_only=bool(heading_match)))
-            continue
-        for sent in _SENTENCE.finditer(text, para.start(), para.end()):
-            start, end = sent.start(), sent.end()
-            tokens = count(sent.group())
-            if tokens <= size:
-                units.append(_Unit(start, end, tokens, heading, page))
-            else:
-                units.extend(_word_runs(text, start, end, count, size, heading, page))
+            found = _table_units(text, para.start(), para.end(), count, size, heading, page)
+        elif tokens <= size:
+            found = [_Unit(para.start(), para.end(), tokens, heading, page, title_only=bool(heading_match))]
+        else:
+            found = []
+            for sent in _SENTENCE.finditer(text, para.start(), para.end()):
+                start, end = sent.start(), sent.end()
+                tokens = count(sent.group())
+                if tokens <= size:
+                    found.append(_Unit(start, end, tokens, heading, page))
+                else:
+                    found.extend(_word_runs(text, start, end, count, size, heading, page))
+        for unit in found:
+            unit.part = part
+        units.extend(found)
     return units
 
 
@@ -157,7 +164,7 @@ def _make_chunk(doc: Document, units: list[_Unit], index: int) -> Chunk:
     return Chunk(
         id=f"{source_key}-{doc.content_hash[:12]}-{index}",
         source=doc.source,
-        title=doc.title,
+        title=first.part.title if first.part else doc.title,
         text=first.prefix + doc.text[start:end],
         index=index,
         char_start=start,
@@ -166,4 +173,5 @@ def _make_chunk(doc: Document, units: list[_Unit], index: int) -> Chunk:
         page=units[0].page,
         content_hash=doc.content_hash,
         meta=doc.meta,
+        part=first.part.title if first.part else "",
     )

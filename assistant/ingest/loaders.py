@@ -23,7 +23,7 @@ from pathlib import Path
 from assistant.errors import IngestError
 from assistant.ingest.limits import Limits
 from assistant.ingest.formats import EXTRA
-from assistant.records import Document
+from assistant.records import Document, Part
 
 TEXT = {".txt", ".text"}
 MARKDOWN = {".md", ".markdown"}
@@ -68,6 +68,7 @@ def load(path: Path, root: Path, data: bytes | None = None, *, limits: Limits = 
         raise IngestError(f"{source}: is empty")
     budget = limits.budget(source)
     pages: list[int] = []
+    parts: list[Part] = []
     title = ""
     markdown = suffix not in TEXT
     if suffix == ".pdf":  # text pages by pdf.py; a page without text by OCR when it is on (scanned.py)
@@ -79,7 +80,7 @@ def load(path: Path, root: Path, data: bytes | None = None, *, limits: Limits = 
         from assistant.ingest.formats import read_extra
 
         parsed = read_extra(suffix, data, source, budget, decode)
-        text, title, pages, markdown = parsed.text, parsed.title, parsed.pages, parsed.markdown
+        text, title, pages, markdown, parts = parsed.text, parsed.title, parsed.pages, parsed.markdown, parsed.parts
     elif suffix == ".docx":
         from assistant.ingest.word import read_docx
 
@@ -99,6 +100,7 @@ def load(path: Path, root: Path, data: bytes | None = None, *, limits: Limits = 
     return Document(
         source=source, title=title or _title(path, text, markdown), text=text,
         content_hash=content_hash(path, data), markdown=markdown, pages=pages, meta=header_metadata(text),
+        parts=parts,
     )
 
 

@@ -3,12 +3,15 @@ A plain record, no parsing here.
 
 A reader turns bytes into Markdown-like text: `#` headings carry a slide, sheet, chapter or message
 (the chunk's heading, which a citation shows), tables are Markdown tables (see tables.py), and
-`pages` holds the character offset where each page starts, as for a PDF.
+`pages` holds the character offset where each page starts, as for a PDF; `parts` the documents
+inside the file (a mail's attachments), each chunked under its own title.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from assistant.records import Part
 
 
 @dataclass(frozen=True)
@@ -19,3 +22,4 @@ class Parsed:
     title: str = ""
     pages: list[int] = field(default_factory=list)
     markdown: bool = True
+    parts: list[Part] = field(default_factory=list)  # documents inside the file (a mail's attachments)
