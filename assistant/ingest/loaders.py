@@ -35,7 +35,7 @@ _MD_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
 
 # A reader whose text changed since files of its type were indexed: its files are read again at the next
 # ingest, because the version is part of their content hash (the others' hashes are the bytes' alone).
-READER_VERSIONS = {".pdf": "pdfium-2", ".html": "unescaped-1", ".htm": "unescaped-1"}
+READER_VERSIONS = {".pdf": "pdfium-2", ".html": "unescaped-1", ".htm": "unescaped-1", ".eml": "parts-1", ".mbox": "parts-1"}
 
 
 def content_hash(path: Path, data: bytes) -> str:
