@@ -69,6 +69,7 @@ class Prompts:
 
     def passage(self, n: int, p: Passage, code: str = PLACEHOLDER) -> str:
         where = f", page {p.page}" if p.page else (f", section {p.heading}" if p.heading else "")
+        where = f", {p.part}{where}" if p.part and p.page else where  # an attachment's page: which document's
         text = defang(p.text)[0] if self.guard else p.text
         text = fenced(text.strip(), code)
         return Template(self._t["passage"]).substitute(n=n, source=p.source, where=where, text=text).strip()

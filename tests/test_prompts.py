@@ -78,3 +78,8 @@ def test_rewrite_shows_only_the_last_turns_and_shortens_long_answers():
     content = P.rewrite_messages("And then?", history)[0]["content"]
     assert "Question 1?" not in content and "Question 2?" in content and "Question 4?" in content
     assert content.count("word") < 3 * 70 and " ..." in content
+
+
+def test_a_page_of_a_mail_attachment_names_the_attachment():
+    attached = Passage(source="rota.eml", text="Ice closed the sound.", score=1.0, page=2, part="rota.pdf (attached to \u201cS\u201d)")
+    assert Prompts(ROOT / "prompts").passage(1, attached).startswith("[1] (from rota.eml, rota.pdf (attached to \u201cS\u201d), page 2)")
