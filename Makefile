@@ -34,7 +34,7 @@ export PIP_CONFIG_FILE := /dev/null
 unexport PIP_FIND_LINKS PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_CONSTRAINT PIP_REQUIREMENT PIP_NO_INDEX
 endif
 
-.PHONY: install run test test-fast bench bench-compare eval clean-index bundle help
+.PHONY: install run test test-fast bench bench-compare eval clean-index bundle ocr help
 
 help:
 	@echo "make run    install if needed, ingest corpus/, open the chat on http://127.0.0.1:7860"
@@ -42,6 +42,9 @@ help:
 	@echo "make bench  the speed suite: writes bench/results.json and docs/speed.md"
 
 install: $(STAMP) $(MODELS)
+ifneq ($(and $(BUNDLE),$(wildcard debs/RELEASE)),)
+	@command -v tesseract >/dev/null || echo "OCR: tesseract is not installed; 'sudo make ocr' installs it from debs/ (no network), otherwise scanned pages are read by the slower rapidocr"
+endif
 
 $(STAMP): pyproject.toml requirements/constraints.txt requirements/models.txt
 ifdef BUNDLE
@@ -114,11 +117,18 @@ clean-index:
 # One self-contained archive for installing on a machine with no network (docs/airgapped.md):
 # dist/document-assistant-<commit>.tar with its sha256. Committed files only. About 2.2 GB.
 BUNDLE_OUT ?= dist
+# BUNDLE_ARGS=--require-ocr-debs: fail, not warn, when apt cannot download the OCR Debian packages
+BUNDLE_ARGS ?=
 ifdef BUNDLE
 bundle:
 	@echo "this folder is an unpacked bundle: make a bundle from a git checkout"; exit 1
 else
 bundle: install
 	$(llama_wheel)
-	$(PY) tools/make_bundle.py --llama-wheels $(LLAMA_WHEELS) --out $(BUNDLE_OUT)
+	$(PY) tools/make_bundle.py --llama-wheels $(LLAMA_WHEELS) --out $(BUNDLE_OUT) $(BUNDLE_ARGS)
 endif
+
+# In an unpacked bundle, as root: Debian's tesseract from debs/ (checked against SHA256SUMS; only
+# missing or older packages, never a downgrade). Without it OCR uses rapidocr. DRY_RUN=1: the plan only.
+ocr:
+	$(PYTHON) tools/install_ocr_debs.py $(if $(DRY_RUN),--dry-run)

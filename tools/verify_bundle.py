@@ -17,6 +17,9 @@ bundle installed before (`make install` keeps a copy in `.venv/`). Its files tha
 bundle no longer ships (old wheels, a deleted module) are removed first, but only those
 still exactly as shipped: a file you changed is left, and named.
 
+`verify_folder` checks one folder alone the same way: the OCR installer
+(tools/install_ocr_debs.py) checks `debs/` with it before dpkg sees a file.
+
     $ python3 tools/verify_bundle.py
     bundle verified: 183 files, 2,412 MB, commit 1a2b3c4d5e6f
 """
@@ -61,11 +64,35 @@ def verify(root: Path) -> tuple[int, int]:
     entries = read_manifest(manifest)
     if not wheels.is_dir():
         raise BundleError(f"{MANIFEST} is here but {WHEELS}/ is missing: the bundle is incomplete. Unpack it again.")
-    for extra in sorted(p for p in wheels.iterdir() if f"{WHEELS}/{p.name}" not in entries):
+    refuse_unlisted(root, WHEELS, entries, "pip", "make install")
+    return len(entries), check_files(root, entries)
+
+
+def verify_folder(root: Path, folder: str, reader: str, command: str) -> tuple[int, int]:
+    """Check only the files of one folder of the bundle (the OCR installer's `debs/`): each listed file
+    intact and no file unlisted; return (files, bytes). `reader` is the program that would take a
+    stray file, `command` the one to run again. Raises BundleError."""
+    if not (root / MANIFEST).is_file():
+        raise BundleError(f"{MANIFEST} is missing: this is not a whole bundle. Unpack the archive again.")
+    entries = read_manifest(root / MANIFEST)
+    part = {name: digest for name, digest in entries.items() if name.startswith(f"{folder}/")}
+    if not part:
+        raise BundleError(f"{MANIFEST} lists no file in {folder}/: this bundle did not ship it.")
+    refuse_unlisted(root, folder, entries, reader, command)
+    return len(part), check_files(root, part)
+
+
+def refuse_unlisted(root: Path, folder: str, entries: dict[str, str], reader: str, command: str) -> None:
+    """A file in folder that the manifest does not list is refused: `reader` would install from it."""
+    for extra in sorted(p for p in (root / folder).iterdir() if f"{folder}/{p.name}" not in entries):
         raise BundleError(
-            f"{WHEELS}/{extra.name} is not listed in {MANIFEST}: pip would install from it. Remove it "
-            f"(a file left by an older bundle, or one added since) and run `make install` again."
+            f"{folder}/{extra.name} is not listed in {MANIFEST}: {reader} would install from it. Remove it "
+            f"(a file left by an older bundle, or one added since) and run `{command}` again."
         )
+
+
+def check_files(root: Path, entries: dict[str, str]) -> int:
+    """Each file of entries present with its sha256; return their bytes. Raises BundleError."""
     total = 0
     for name, expected in entries.items():
         path = root / name
@@ -77,7 +104,7 @@ def verify(root: Path) -> tuple[int, int]:
                 "Copy the archive again and check its sha256 before unpacking."
             )
         total += path.stat().st_size
-    return len(entries), total
+    return total
 
 
 def remove_previous(root: Path, previous: Path) -> list[str]:
