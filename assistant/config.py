@@ -240,7 +240,8 @@ class Answer(_Section):
                              "passage's cosine similarity is below this (-1 to 1). Higher abstains more often; "
                              "choose it on your own questions with `assistant eval`.")
     unknown_names: bool = Field(True, description="Abstain without asking the model when the question names "
-                                "something (a capitalized word, acronyms aside) that no indexed document mentions.")
+                                "something no indexed document mentions: a capitalized word (acronyms aside) or a technical term "
+                                "(an option, a path, a dotted setting, an identifier such as work_mem).")
     min_support: float = Field(0.1, ge=0.0, le=1.0, description="Abstain when no sentence of the answer has at "
                                "least this share of its content words in the passage it cites (0 to 1; 0 never). "
                                "Higher withholds more invented answers and more right ones.")

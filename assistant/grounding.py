@@ -42,7 +42,7 @@ SUPPORTED = 0.5  # share of a sentence's added terms its citations must hold for
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:]\d+)*")  # 81,000 2024 3.5 10:30; not the 2.5 of "Qwen2.5"
-_TECH = re.compile(
+TECH = re.compile(  # a technical term: also what names.terms looks up in the index
     r"(?<![\w/~.-])(?:--?[A-Za-z][\w-]*"  # an option: --no-init-file, -X
     r"|(?:~|\.{1,2})?/[\w.+-]+(?:/[\w.+-]+)*/?"  # a path from a root: /etc/cron.deny, ~/.bashrc, ./configure
     r"|[\w.+-]+(?:/[\w.+-]+){2,}"  # a path of three parts or more: usr/share/doc (not and/or)
@@ -84,7 +84,7 @@ def key_terms(text: str) -> set[str]:
     text = _MARKER.sub(" ", text)
     numbers = {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
     # case kept: -X and -x are two options; a path glued to the word before it ("is./configure") is the path
-    tech = {_GLUED.sub("", t.rstrip(".")) for t in _TECH.findall(text)}
+    tech = {_GLUED.sub("", t.rstrip(".")) for t in TECH.findall(text)}
     names = {_stem(n.lower()) for n in _NAME.findall(text)}
     codes = set(_CODE.findall(text))  # format codes and quoted code: what a sentence adds may be only these
     operators = set(_OPERATOR.findall(text))

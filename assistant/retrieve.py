@@ -20,7 +20,7 @@ from __future__ import annotations
 from assistant.config import Retrieval
 from assistant.embed import Embedder
 from assistant.lexical import LexicalIndex
-from assistant.names import names
+from assistant.names import names, terms
 from assistant.records import Passage
 from assistant.store import ChromaStore
 
@@ -67,14 +67,16 @@ class Retriever:
         return ranked[:k]
 
     def unknown_names(self, question: str) -> list[str]:
-        """The names the question uses (names.py) that no indexed document holds; none without a lexical index.
+        """The names and technical terms the question uses (names.py) that no indexed document holds; none
+        without a lexical index.
 
         The BM25 vocabulary answers first. A name it does not know is then looked for in the stored
         text, which settles it where this process's BM25 index lags the store (a Chroma server that
         another process fills)."""
         if self.lexical is None:
             return []
-        return [w for w in self.lexical.unknown(names(question)) if not self.store.mentions(_bare(w))]
+        asked = names(question) + terms(question)
+        return [w for w in self.lexical.unknown(asked) if not self.store.mentions(_bare(w))]
 
 
 def _bare(name: str) -> str:

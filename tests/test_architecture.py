@@ -9,7 +9,7 @@ PKG = Path(__file__).resolve().parent.parent / "assistant"
 # Layer of each module; a module may import only from strictly lower layers (or its own package part).
 LAYERS = {
     "errors": 0, "records": 0, "offline": 0,
-    "config": 1, "sqlitefile": 1, "notes": 1, "conversation": 1, "gguf": 1, "guard": 1, "names": 1, "citations": 1, "grounding": 1, "focus": 1.5, "budget": 1, "filters": 1, "uploads": 1, "webguard": 1,
+    "config": 1, "sqlitefile": 1, "notes": 1, "conversation": 1, "gguf": 1, "guard": 1, "names": 1.5, "citations": 1, "grounding": 1, "focus": 1.5, "budget": 1, "filters": 1, "uploads": 1, "webguard": 1,
     "embed": 2, "store": 2, "manifest": 2, "lexical": 2, "modelfiles": 2, "prompts": 2, "generate": 2, "remote": 2,
     "ingest.limits": 1, "ingest.markup": 1.5, "ingest.pdf": 2, "ingest.word": 2, "ingest.webpage": 2,
     # the newer formats: records of their own (parsed, tables), then one reader module per library

@@ -5,7 +5,7 @@ from __future__ import annotations
 from assistant.ingest.pipeline import ingest
 from assistant.lexical import LexicalIndex
 from assistant.manifest import Manifest
-from assistant.names import names
+from assistant.names import names, terms
 from assistant.store import ChromaStore
 
 
@@ -15,6 +15,27 @@ def test_names_are_capitalized_words_that_do_not_begin_a_sentence():
     assert names('Did the "Quayside Gazette" report on Falk\u2019s bridge?') == ["Quayside", "Gazette", "Falk\u2019s"]
     assert names("What did the USA, NASA and GPT-4 say in Q3?") == []  # acronyms are often spelled out
     assert names("what did lena falk design?") == []  # nothing capitalized, nothing to check
+
+
+def test_technical_terms_are_options_paths_settings_and_identifiers():
+    question = "Does --ultra, core.autocrlf or Acquire::Retries change work_mem in ~/.psqlrc or /etc/profile?"
+    assert terms(question) == ["--ultra", "core.autocrlf", "Acquire::Retries", "work_mem", "~/.psqlrc", "/etc/profile"]
+    # short parts, figures, one-slash prose and operators are not terms a document must hold
+    assert terms("Is -j 8, version 2.13.0, e.g. in the U.S., and/or Yes/No, or ** right?") == []
+
+
+def test_a_question_about_a_technical_term_no_document_holds_is_named(corpus, tmp_path, fake_embedder):
+    from assistant.retrieve import Retriever
+
+    (corpus / "psql.md").write_text("# psql\n\nThe -X option (--no-psqlrc) skips ~/.psqlrc; max_connections is 100.\n")
+    data = tmp_path / "data"
+    store = ChromaStore(data / "chroma", "names", fake_embedder.id, fake_embedder.dimension)
+    lexical = LexicalIndex(data / "lexical", data / "manifest.sqlite", "names")
+    ingest(corpus, store, Manifest(data / "manifest.sqlite", "names"), fake_embedder, 60, 10, lexical=lexical)
+    retriever = Retriever(fake_embedder, store, lexical)
+    assert retriever.unknown_names("What does --no-psqlrc skip, and what is max_connections?") == []
+    assert retriever.unknown_names("What is the default of work_mem, and does --no-psqlrc change it?") == ["work_mem"]
+    assert retriever.unknown_names("Does psql read ~/.psqlrc or /etc/psqlrc.conf?") == ["/etc/psqlrc.conf"]
 
 
 def index(tmp_path, corpus, embedder):
