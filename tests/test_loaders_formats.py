@@ -198,3 +198,18 @@ def test_bounds_on_rows_pages_and_unpacked_size(tmp_path):
         load(make_pptx(tmp_path / "briefing.pptx"), tmp_path, limits=Limits(max_pages=1))
     with pytest.raises(IngestError, match="book.epub: unpacks to 0 MiB .*zip bomb"):
         load(make_epub(tmp_path / "book.epub"), tmp_path, limits=Limits(max_unzipped_mb=0))
+
+
+def test_an_attachments_pages_move_with_its_deeper_headings():
+    from assistant.ingest.mail import _Text
+    from assistant.ingest.parsed import Parsed
+
+    text = "# One\n\nFirst page.\n\n# Two\n\nSecond page.\n\n# Three\n\nThird page."
+    pages = [text.index("# Two"), text.index("# Three")]  # pages that do not start at 0
+    out = _Text()
+    out.add("# Message\n\nBody.")
+    out.attach("a.pdf (attached to \u201cMessage\u201d)", Parsed(text, pages=pages))
+    written, [part] = out.text(), out.parts
+    assert written[part.start:].startswith("# a.pdf") and part.end == len(written)
+    assert part.pages[0] == part.start and written[part.pages[1]:].startswith("## Three")
+    assert "## One" in written and "## Two" in written

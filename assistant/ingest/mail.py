@@ -73,12 +73,15 @@ class _Text:
         """An attachment as a document of its own: a '# title' heading, its text with its headings one level
         deeper, and its pages moved to where they now stand."""
         heading = f"# {title}\n\n"
-        cuts = [0, *[p for p in parsed.pages if p > 0], len(parsed.text)]
+        cuts = sorted({0, len(parsed.text), *parsed.pages})
         pieces = [_deeper(parsed.text[a:b]) for a, b in zip(cuts, cuts[1:])]
-        body = "".join(pieces)
-        start = self.add(heading + body)
-        offsets = [start + len(heading) + sum(map(len, pieces[:i])) for i in range(len(pieces))]
-        pages = [start, *offsets[1:]] if parsed.pages else []
+        start = self.add(heading + "".join(pieces))
+        moved, at = {}, start + len(heading)
+        for cut, piece in zip(cuts, pieces):
+            moved[cut], at = at, at + len(piece)
+        pages = [moved.get(p, at) for p in parsed.pages]
+        if pages:
+            pages[0] = start  # the part's heading is on its first page
         self.parts.append(Part(start=start, end=self.size, title=title, pages=pages))
 
     def text(self) -> str:
