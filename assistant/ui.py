@@ -313,7 +313,7 @@ class Handlers:
             _, collection = self._allowed(request, collection)
             rows = self.workspace.app(collection).documents()
         except AssistantError as exc:
-            return render_documents([]), gr.update(choices=[], value=None), f"Error: {exc}"
+            return _refused(f"Error: {exc}")
         choices = [r["source"] for r in rows if not r["error"]]
         return render_documents(rows), gr.update(choices=choices, value=None), note
 
@@ -324,7 +324,7 @@ class Handlers:
         try:
             _, collection = self._allowed(request, collection, manage=True)
         except AssistantError as exc:
-            return self._view(collection, request, f"Refused: {exc}")
+            return _refused(f"Refused: {exc}")
         notes = []
         app = self.workspace.app(collection)
         for i, path in enumerate(files or []):
@@ -345,6 +345,9 @@ class Handlers:
     def remove(self, source, collection, request=None):
         try:
             _, collection = self._allowed(request, collection, manage=True)
+        except AssistantError as exc:
+            return _refused(f"Refused: {exc}")
+        try:
             if not source:
                 return self._view(collection, request, "Choose a document to remove.")
             self.workspace.app(collection).remove_document(source)
@@ -357,10 +360,20 @@ class Handlers:
             progress(0, desc="re-indexing")
         try:
             _, collection = self._allowed(request, collection, manage=True)
+        except AssistantError as exc:
+            return _refused(f"Refused: {exc}")
+        try:
             report = self.workspace.app(collection).ingest()
         except AssistantError as exc:
             return self._view(collection, request, f"Error: {exc}")
         return self._view(collection, request, report.summary().splitlines()[0])
+
+
+def _refused(note: str):
+    """The Documents tab's outputs when the user may not see or change this collection: nothing of it."""
+    import gradio as gr
+
+    return render_documents([]), gr.update(choices=[], value=None), note
 
 
 def received_upload(path) -> str:
@@ -387,8 +400,10 @@ def build(workspace: Workspace, access: Access | None = None, audit: AuditLog | 
     with gr.Blocks(title="Document assistant") as demo:
         gr.Markdown("## Ask your documents\nAnswers come only from the indexed documents, with the passages they cite.")
         turns, last = gr.State([]), gr.State(None)  # the conversation; the last answer record ("open document")
+        # with accounts any value passes Gradio's check of choices (those of the page everyone loads, empty):
+        # the handlers refuse a collection that is not the user's
         collection = gr.Dropdown(names, value=names[0] if names else None, label="Collection", elem_id="collection",
-                                 visible=len(names) > 1)
+                                 visible=len(names) > 1, allow_custom_value=handlers.access.accounts)
         with gr.Tab("Chat", elem_id="chat-tab"), gr.Row():
             chat = _chat_panel(gr, workspace)
             side = _sources_panel(gr)

@@ -53,9 +53,10 @@ def updates(url: str, session: str, client: httpx.Client | None = None, timeout:
             client.close()
 
 
-def result(url: str, fn: int, data: list, client: httpx.Client | None = None) -> dict:
-    """Join and read to the end: the completed message (its `output`, and `success`)."""
-    session = join(url, fn, data, client=client)
+def result(url: str, fn: int, data: list, client: httpx.Client | None = None, session: str | None = None) -> dict:
+    """Join and read to the end: the completed message (its `output`, and `success`). Events of one `session`
+    share its state (a menu's choices a former event set)."""
+    session = join(url, fn, data, session, client)
     for message in updates(url, session, client):
         if message.get("msg") == "process_completed":
             return message
