@@ -55,8 +55,8 @@ def check_exposure(settings) -> None:
         return
     if not (settings.server.username.strip() and settings.server.password.get_secret_value().strip()):
         raise ConfigError(
-            f"setting 'server.host' = {settings.server.host!r}: binding to an address other than loopback needs a login. Set "
-            "ASSISTANT_SERVER__USERNAME and ASSISTANT_SERVER__PASSWORD (not blank; username under [server] in assistant.toml), or "
+            f"setting 'server.host' = {settings.server.host!r}: binding to an address other than loopback needs a login. Add user "
+            "accounts (`assistant users add NAME --admin`: docs/deployment.md), or set ASSISTANT_SERVER__USERNAME and ASSISTANT_SERVER__PASSWORD (not blank; username under [server] in assistant.toml), or "
             "keep host = 127.0.0.1 and use an SSH tunnel"
         )
     if settings.server.api and not settings.server.api_key.get_secret_value().strip():
