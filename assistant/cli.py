@@ -468,7 +468,10 @@ def _users(args):
 def cmd_users_add(args) -> int:
     known = _workspace(args).names()
     wanted = [c.strip() for c in args.collections.split(",") if c.strip()]
-    _print_secrets(_users(args).add(args.name, args.admin, wanted, known), args.json, "added")
+    users = _users(args)
+    _print_secrets(users.add(args.name, args.admin, wanted, known), args.json, "added")
+    if len(users.list()) == 1:
+        print("the first account: a server running now takes accounts at its restart", file=sys.stderr)
     return 0
 
 

@@ -231,3 +231,31 @@ def test_each_answer_leaves_one_audit_line(served):
     assert first["model"] == "scripted" and first["timings"]["total_s"] > 0
     assert datetime.fromisoformat(first["time"]).tzinfo is not None
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.browser
+def test_in_the_browser_a_member_sees_only_their_collection_and_no_document_buttons(served, browser):
+    url = served["url"]
+    pages = {}
+    for who in ("alice", "root"):
+        context = browser.new_context()
+        signed = context.request.post(f"{url}/login", form={"username": who, "password": served["made"][who].password})
+        assert signed.ok
+        page = context.new_page()
+        page.goto(url)
+        page.get_by_role("tab", name="Documents").click()
+        page.wait_for_selector("#documents table.docs", timeout=60_000)
+        pages[who] = page
+    alice, root = pages["alice"], pages["root"]
+    assert "alpha-notes.md" in alice.locator("#documents").inner_text()
+    assert not alice.locator("#collection").is_visible()  # one collection: no menu
+    assert not alice.locator("#upload").is_visible() and not alice.locator("#remove").is_visible()
+    assert root.locator("#collection").is_visible() and root.locator("#upload").is_visible()
+    assert "beta" not in alice.content() and "Payroll" not in alice.content()
+    alice.get_by_role("tab", name="Chat").click()
+    alice.locator("#question textarea").fill(QUESTION)
+    alice.locator("#ask").click()
+    alice.wait_for_selector("#sources h3", timeout=60_000)
+    assert "14 hours" in alice.locator("#chat .message").last.inner_text()
+    for page in pages.values():
+        page.context.close()
