@@ -27,8 +27,10 @@ ones from an address a 429, and `/v1/models` lists, and `model` may name, only
 that user's collections (another's is a 403). Each answered question is then
 written to the audit trail (audit.py). Without accounts, with `api_key` set,
 every request needs `Authorization: Bearer KEY` (compared in constant time);
-without one the API is open, which serve.py allows only on loopback. Requests a web page of another site could make
-through a visitor's browser are refused: a foreign or `null` Origin, and a POST
+without one the API is open, which serve.py allows only on loopback.
+
+Requests a web page of another site could make through a visitor's browser are
+refused: a foreign or `null` Origin, and a POST
 that is not `application/json` (a form or text/plain POST skips the CORS
 preflight). Every error has OpenAI's shape, {"error": {"message", "type",
 "param", "code"}}: a malformed body or message, a question over

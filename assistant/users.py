@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
 import secrets
 import sqlite3
@@ -147,6 +148,7 @@ class Users:
         with self._lock:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))  # never readable by others, not even briefly
                 db = sqlite3.connect(self.path)
                 try:
                     with db:
