@@ -87,6 +87,7 @@ def serve(target: App | Workspace, block: bool = True) -> Server | None:
     if block:
         api = f", API: {url}/v1" if s.server.api else ""
         print(f"chat window: {url}{api}  (Ctrl-C to stop)", flush=True)
+        _log_lines()
         server.run()
         return None
     thread = threading.Thread(target=server.run, daemon=True, name="server")
@@ -97,6 +98,19 @@ def serve(target: App | Workspace, block: bool = True) -> Server | None:
             raise ConfigError(f"the server did not start on {s.server.host}:{s.server.port} (is the port in use?)")
         time.sleep(0.05)
     return Server(server, thread, url)
+
+
+def _log_lines() -> None:
+    """The assistant's warnings (refused sign-ins and requests, an audit line not written) as dated lines on
+    stderr, while the server runs in the foreground."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("assistant")
+    if not logger.handlers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
 
 
 def guards(workspace: Workspace) -> tuple[Access, AuditLog | None]:

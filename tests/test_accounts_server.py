@@ -259,3 +259,42 @@ def test_in_the_browser_a_member_sees_only_their_collection_and_no_document_butt
     assert "14 hours" in alice.locator("#chat .message").last.inner_text()
     for page in pages.values():
         page.context.close()
+
+
+@pytest.fixture(scope="module")
+def open_server(tmp_path_factory):
+    """The same collections with no accounts, and the one `server.api_key` of before."""
+    from assistant.serve import serve
+
+    root = tmp_path_factory.mktemp("no-accounts")
+    corpus = copy_test_corpus(root)
+    (root / "beta").mkdir()
+    (root / "beta" / "beta-notes.md").write_text("# Rye\n\nThe rye loaf of the Vellholm bakery rests for 14 hours.\n")
+    settings = load_settings(paths__data_dir=root / "data", paths__corpus_dir=corpus, server__port=free_port(),
+                             store__collections={"beta": root / "beta"}, model__warm_up=False, server__api_key="k-1",
+                             answer__second_look_k=0, answer__min_score=-1.0, answer__unknown_names=False,
+                             answer__rewrite_followups=False)
+    workspace = Workspace(settings)
+    workspace.engines.__dict__["embedder"] = FakeEmbedder()
+    for app in workspace.apps():
+        app.ingest()
+    for model in {settings.model.name, *workspace.engines.model_names()}:
+        workspace.engines._generators[model] = Always()
+    server = serve(workspace, block=False)
+    yield {"url": server.url, "root": root, "model": settings.model.name}
+    server.close()
+
+
+def test_without_accounts_the_server_is_as_before(open_server):
+    url = open_server["url"]
+    key = {"Authorization": "Bearer k-1"}
+    assert [m["id"] for m in httpx.get(f"{url}/v1/models", headers=key).json()["data"]] == ["corpus", "beta"]
+    assert httpx.get(f"{url}/v1/models").status_code == 401  # the one key of server.api_key
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="k-1", max_retries=0, timeout=60)
+    assert "14 hours" in ask(client, "beta").choices[0].message.content
+    config = httpx.get(f"{url}/config").json()  # no login: the page and its menu of every collection
+    menu = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "collection")
+    assert [c[0] for c in menu["props"]["choices"]] == ["corpus", "beta"] and menu["props"]["value"] == "corpus"
+    with httpx.Client(timeout=300) as window:
+        assert "14 hours" in ask_in_window(open_server, window, "beta")
+    assert not (open_server["root"] / "data" / "audit").exists() and not (open_server["root"] / "data" / "users.sqlite").exists()
