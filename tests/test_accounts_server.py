@@ -86,6 +86,12 @@ def test_models_list_each_users_own_collections_and_no_folders(served):
     assert seen == {"alice": ["alpha"], "bob": ["beta"], "root": ["corpus", "alpha", "beta"]}
     raw = httpx.get(f"{served['url']}/v1/models", headers={"Authorization": f"Bearer {served['made']['root'].api_key}"})
     assert str(served["root"]) not in raw.text
+    key = {"Authorization": f"Bearer {served['made']['alice'].api_key}"}
+    foreign = httpx.get(f"{served['url']}/v1/models", headers={**key, "Origin": "http://evil.example"})
+    assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "cross_site"  # the same-site rule stands
+    plain = httpx.post(f"{served['url']}/v1/chat/completions", headers={**key, "Content-Type": "text/plain"},
+                       content=json.dumps({"model": "alpha", "messages": [{"role": "user", "content": QUESTION}]}))
+    assert plain.status_code == 415
 
 
 def test_a_member_is_answered_in_their_collection_and_refused_in_another(served):
@@ -290,6 +296,10 @@ def test_without_accounts_the_server_is_as_before(open_server):
     key = {"Authorization": "Bearer k-1"}
     assert [m["id"] for m in httpx.get(f"{url}/v1/models", headers=key).json()["data"]] == ["corpus", "beta"]
     assert httpx.get(f"{url}/v1/models").status_code == 401  # the one key of server.api_key
+    assert httpx.get(f"{url}/v1/models", headers={"Authorization": "bEaReR k-1"}).status_code == 200
+    assert httpx.get(f"{url}/v1/models", headers={"Authorization": "k-1"}).status_code == 401
+    assert httpx.get(f"{url}/v1/models", headers={"Origin": "http://evil.example"}).status_code == 401  # the key first
+    assert httpx.get(f"{url}/v1/models", headers={**key, "Origin": "http://evil.example"}).status_code == 403
     client = openai.OpenAI(base_url=f"{url}/v1", api_key="k-1", max_retries=0, timeout=60)
     assert "14 hours" in ask(client, "beta").choices[0].message.content
     config = httpx.get(f"{url}/config").json()  # no login: the page and its menu of every collection
