@@ -228,9 +228,12 @@ def test_each_answer_leaves_one_audit_line(served):
     ask_in_window(served, ui(served, "bob"), "beta")
     with pytest.raises(openai.PermissionDeniedError):
         ask(api(served, "bob"), "alpha")
+    assert "is not yours" in ask_in_window(served, ui(served, "bob"), "alpha")  # refused: no line either
+    list(ask(api(served, "root"), "corpus", stream=True))
     lines = [json.loads(line) for line in path.read_text().splitlines()[before:]]
     assert [(e["user"], e["via"], e["collection"]) for e in lines] == [("alice", "api", "alpha"),
-                                                                        ("bob", "chat window", "beta")]
+                                                                        ("bob", "chat window", "beta"),
+                                                                        ("root", "api", "corpus")]
     first = lines[0]
     assert first["question"] == QUESTION and first["abstained"] is False and first["abstain_reason"] is None
     assert first["cited"] == [{"n": 1, "source": "alpha-notes.md", "where": first["cited"][0]["where"]}]
