@@ -21,10 +21,16 @@ text as it comes, then one last chunk with the sources text, `citations` and
 `assistant`; when the check of the finished answer makes the assistant abstain,
 that chunk says so, and `assistant.answer` is the checked answer.
 
-Auth: with `api_key` set, every request needs `Authorization: Bearer KEY`
-(compared in constant time); without one the API is open, which serve.py
-allows only on loopback. Requests a web page of another site could make
-through a visitor's browser are refused: a foreign or `null` Origin, and a POST
+Auth: with user accounts (access.py), every request needs one user's
+`Authorization: Bearer KEY`: no key or a wrong one is a 401, too many wrong
+ones from an address a 429, and `/v1/models` lists, and `model` may name, only
+that user's collections (another's is a 403). Each answered question is then
+written to the audit trail (audit.py). Without accounts, with `api_key` set,
+every request needs `Authorization: Bearer KEY` (compared in constant time);
+without one the API is open, which serve.py allows only on loopback.
+
+Requests a web page of another site could make through a visitor's browser are
+refused: a foreign or `null` Origin, and a POST
 that is not `application/json` (a form or text/plain POST skips the CORS
 preflight). Every error has OpenAI's shape, {"error": {"message", "type",
 "param", "code"}}: a malformed body or message, a question over
@@ -51,8 +57,10 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.requests import ClientDisconnect
 
+from assistant.access import Access
 from assistant.app import Workspace
-from assistant.errors import AssistantError
+from assistant.audit import AuditLog
+from assistant.errors import AccessDenied, AssistantError, NotSignedIn, TooManyFailures
 from assistant.notes import notes as answer_notes
 from assistant.records import Answer, Turn, where
 
@@ -104,15 +112,18 @@ def _text(content, i: int) -> str:
     return " ".join(p.get("text", "") for p in parts)
 
 
-def create_app(workspace: Workspace, routes: bool = True):
-    """The FastAPI app the chat window is mounted on; with `routes`, the /v1 API in it."""
+def create_app(workspace: Workspace, routes: bool = True, access: Access | None = None, audit: AuditLog | None = None):
+    """The FastAPI app the chat window is mounted on; with `routes`, the /v1 API in it. With `access` holding
+    accounts, each request's key names its user; without, the `server.api_key` setting applies."""
     api = FastAPI(title="Document assistant API", docs_url=None, redoc_url=None, openapi_url=None)
     if not routes:
         return api
     _errors_as_openai(api)
-    guard = [Depends(_authoriser(workspace.settings.server.api_key.get_secret_value())), Depends(_same_site)]
-    api.get("/v1/models", dependencies=guard)(lambda: _models(workspace))
-    api.post("/v1/chat/completions", dependencies=guard)(_chat_route(workspace))
+    access = access or Access.open(workspace.names())
+    who = _signed_in(access) if access.accounts else _authoriser(workspace.settings.server.api_key.get_secret_value())
+    guard = [Depends(who), Depends(_same_site)]  # `who` again as a route's parameter: FastAPI runs it once
+    api.get("/v1/models", dependencies=guard)(_models_route(access, who))
+    api.post("/v1/chat/completions", dependencies=guard)(_chat_route(workspace, access, who, audit))
     return api
 
 
@@ -122,7 +133,7 @@ def _errors_as_openai(api) -> None:
     @api.exception_handler(HTTPException)
     async def http_errors(request, exc: HTTPException):
         body = exc.detail if isinstance(exc.detail, dict) else _error(str(exc.detail), "error")
-        return JSONResponse(body, status_code=exc.status_code)
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @api.exception_handler(Exception)
     async def unexpected(request, exc: Exception):  # a bug: the client still gets the shape it can read
@@ -142,6 +153,22 @@ def _authoriser(key: str):
     return authorised
 
 
+def _signed_in(access: Access):
+    """The user whose key the request carries (access.py counts and logs the failures): 401 without a valid
+    key, 429 after too many wrong ones from this address."""
+
+    def user(request: Request):
+        try:
+            return access.by_key(request.headers.get("authorization", ""), request.client.host if request.client else "")
+        except TooManyFailures as exc:
+            raise HTTPException(429, detail=_error(str(exc), "rate_limit_error", None, "too_many_failures"),
+                                headers={"Retry-After": str(int(access.throttle.window))}) from None
+        except NotSignedIn as exc:
+            raise HTTPException(401, detail=_error(str(exc), "invalid_api_key", None, "invalid_api_key")) from None
+
+    return user
+
+
 def _same_site(request: Request) -> None:
     """Refuse requests a web page of another site makes through a visitor's browser: an `Origin` that is
     not this server's own (or is `null`), and a POST that is not JSON (a form or text/plain POST needs no
@@ -158,19 +185,25 @@ def _same_site(request: Request) -> None:
                                                "invalid_request_error", None, "unsupported_media_type"))
 
 
-def _models(workspace: Workspace) -> dict:
-    """The collections, one model each (their folders are the server's business, not the client's)."""
-    return {"object": "list", "data": [
-        {"id": name, "object": "model", "created": 0, "owned_by": "assistant"} for name in workspace.names()]}
+def _models_route(access: Access, who):
+    """The collections this client may use, one model each (their folders are the server's business, not the
+    client's)."""
+
+    def models(user=Depends(who)) -> dict:
+        return {"object": "list", "data": [
+            {"id": name, "object": "model", "created": 0, "owned_by": "assistant"} for name in access.collections(user)]}
+
+    return models
 
 
-def _chat_route(workspace: Workspace):
-    async def chat(request: Request):
+def _chat_route(workspace: Workspace, access: Access, who, audit: AuditLog | None):
+    async def chat(request: Request, user=Depends(who)):
         body = await _body(request)
-        name, question, history, service = _request(workspace, body)
+        name, question, history, service = _request(workspace, body, access, user)
+        record = _recorder(audit, user, name)
         ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         if body.get("stream"):
-            return StreamingResponse(_sse(service, question, history, threading.Event(), ident, name),
+            return StreamingResponse(_sse(service, question, history, threading.Event(), ident, name, record),
                                      media_type="text/event-stream")
         from starlette.concurrency import run_in_threadpool
 
@@ -181,6 +214,7 @@ def _chat_route(workspace: Workspace):
             raise HTTPException(500, detail=_error(str(exc), "server_error")) from None
         finally:
             stop.set()  # a client gone away (the request cancelled) stops the model at its next token
+        record(answer)
         return {
             "id": ident, "object": "chat.completion", "created": int(time.time()), "model": name,
             "choices": [{"index": 0, "finish_reason": "stop",
@@ -190,6 +224,13 @@ def _chat_route(workspace: Workspace):
         }
 
     return chat
+
+
+def _recorder(audit: AuditLog | None, user, name: str):
+    """What is done with a finished answer: an audit line for a signed-in user (when the audit is on)."""
+    if audit is None or user is None:
+        return lambda answer: None
+    return lambda answer: audit.write(user.name, "api", name, answer)
 
 
 def _ask(service, question: str, history: list[Turn], stop: threading.Event) -> Answer:
@@ -220,13 +261,18 @@ async def _body(request: Request) -> dict:
     return body
 
 
-def _request(workspace: Workspace, body: dict):
-    """The collection, question, history and answer service a checked body asks for."""
-    name = body.get("model") or workspace.default
-    if not isinstance(name, str) or name not in workspace.names():
+def _request(workspace: Workspace, body: dict, access: Access, user):
+    """The collection, question, history and answer service a checked body asks for (a collection the user may
+    use: an unknown one is a 404 naming theirs, another's a 403)."""
+    name = body.get("model") or None
+    if name is not None and (not isinstance(name, str) or name not in workspace.names()):
         raise HTTPException(404, detail=_error(
-            f"no collection {str(name)[:100]!r}: the models of this server are its collections: {', '.join(workspace.names())}",
-            "invalid_request_error", "model", "model_not_found"))
+            f"no collection {str(name)[:100]!r}: the models of this server are its collections: "
+            f"{', '.join(access.collections(user))}", "invalid_request_error", "model", "model_not_found"))
+    try:
+        name = access.allowed(user, name)
+    except AccessDenied as exc:
+        raise HTTPException(403, detail=_error(str(exc), "permission_error", "model", "collection_forbidden")) from None
     s = workspace.settings
     try:
         question, history = conversation(body["messages"], s.server.max_question_chars)
@@ -239,7 +285,7 @@ def _request(workspace: Workspace, body: dict):
     return name, question, history, service
 
 
-def _sse(service, question: str, history: list[Turn], stop: threading.Event, ident: str, name: str):
+def _sse(service, question: str, history: list[Turn], stop: threading.Event, ident: str, name: str, record):
     """Server-sent events: the text as the model writes it, then the sources chunk, then [DONE]."""
     from starlette.concurrency import iterate_in_threadpool
 
@@ -264,6 +310,7 @@ def _sse(service, question: str, history: list[Turn], stop: threading.Event, ide
                     tail = sources_text(answer)
                     if answer.abstained and "".join(streamed).strip() != answer.answer:
                         tail = f"\n\n{answer.answer}" + tail  # the check overruled the streamed text
+                    record(answer)
                     yield chunk({"content": tail}, "stop", usage=_usage(answer), **_extras(answer))
         except AssistantError as exc:
             yield "data: " + json.dumps(_error(str(exc), "server_error")) + "\n\n"

@@ -1,4 +1,4 @@
-"""The command line: `assistant ingest | ask | chat | status | models | eval | serve`.
+"""The command line: `assistant ingest | ask | chat | status | collections | models | eval | serve | users`.
 
 This is the boundary where typed errors become messages: an AssistantError
 prints `error: <message>` to stderr and exits 2 (`--debug` re-raises instead);
@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=lambda a: (p.print_help(), 0)[1], debug=False)
     sub = p.add_subparsers(title="commands")
     for add in (_ingest_parser, _ask_parser, _chat_parser, _status_parser, _collections_parser, _models_parser,
-                _eval_parser, _serve_parser):
+                _eval_parser, _serve_parser, _users_parser):
         add(sub, common, scope)
     return p
 
@@ -145,6 +145,30 @@ def _serve_parser(sub, common, scope) -> None:
     s.add_argument("--no-ingest", action="store_true", help="do not ingest the collections before serving")
     s.add_argument("--watch", action="store_true", help="re-index the corpus folders while serving, as files change")
     s.set_defaults(func=cmd_serve)
+
+
+def _users_parser(sub, common, scope) -> None:
+    s = sub.add_parser("users", help="the accounts of a shared server: add, list, remove, reset")
+    s.set_defaults(func=lambda a: (s.print_help(), 0)[1], debug=False)
+    users = s.add_subparsers(title="commands")
+    add = users.add_parser("add", parents=[common], help="add a user; prints their password and API key, once")
+    add.add_argument("name", help="1-63 lower-case letters, digits, '.', '_' or '-'")
+    add.add_argument("--admin", action="store_true", help="an admin: every collection, and manages documents")
+    add.add_argument("--collections", default="", metavar="A,B",
+                     help="the collections a member may ask (`assistant collections` lists them)")
+    add.add_argument("--json", action="store_true", help='print {"name", "password", "api_key"}')
+    add.set_defaults(func=cmd_users_add)
+    listed = users.add_parser("list", parents=[common], help="the users, admin or not, and their collections (no secrets)")
+    listed.add_argument("--json", action="store_true")
+    listed.set_defaults(func=cmd_users_list)
+    for name, what, func in (("remove", "remove a user: their key and login stop working at once", cmd_users_remove),
+                             ("reset", "new password and API key for a user (printed once); the old ones stop working",
+                              cmd_users_reset)):
+        one = users.add_parser(name, parents=[common], help=what)
+        one.add_argument("name")
+        if name == "reset":
+            one.add_argument("--json", action="store_true", help='print {"name", "password", "api_key"}')
+        one.set_defaults(func=func)
 
 
 def _compare_parser() -> argparse.ArgumentParser:
@@ -431,6 +455,56 @@ def cmd_serve(args) -> int:
                 "on_error": lambda exc: print(f"error: {exc}", file=sys.stderr, flush=True),
             }, daemon=True, name=f"watch-{app.collection}").start()
     serve(workspace)
+    return 0
+
+
+def _users(args):
+    from assistant.config import load_settings
+    from assistant.users import FILE, Users
+
+    return Users(load_settings(paths__data_dir=args.data_dir).paths.data_dir / FILE)
+
+
+def cmd_users_add(args) -> int:
+    known = _workspace(args).names()
+    wanted = [c.strip() for c in args.collections.split(",") if c.strip()]
+    users = _users(args)
+    _print_secrets(users.add(args.name, args.admin, wanted, known), args.json, "added")
+    if len(users.list()) == 1:
+        print("the first account: a server running now takes accounts at its restart", file=sys.stderr)
+    return 0
+
+
+def cmd_users_reset(args) -> int:
+    _print_secrets(_users(args).reset(args.name), args.json, "reset")
+    return 0
+
+
+def _print_secrets(made, as_json: bool, done: str) -> None:
+    if as_json:
+        print(json.dumps({"name": made.name, "password": made.password, "api_key": made.api_key}))
+        return
+    print(f"user {made.name} {done}.\n  password: {made.password}\n  API key:  {made.api_key}\n"
+          f"Shown this once: give them to {made.name} now (`assistant users reset {made.name}` makes new ones).")
+
+
+def cmd_users_list(args) -> int:
+    rows = [{"name": u.name, "admin": u.admin, "collections": "all" if u.admin else list(u.collections)}
+            for u in _users(args).list()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        print(f"  {r['name']:<24}{'admin' if r['admin'] else 'member':<8}"
+              f"{r['collections'] if r['admin'] else ', '.join(r['collections'])}")
+    if not rows:
+        print("no users: the server is open on loopback, or uses the server.username/password and api_key settings")
+    return 0
+
+
+def cmd_users_remove(args) -> int:
+    _users(args).remove(args.name)
+    print(f"user {args.name} removed: their API key and login stop working at once.")
     return 0
 
 

@@ -257,21 +257,35 @@ class Answer(_Section):
 class Server(_Section):
     """The chat window and the OpenAI-compatible API (serve.py)."""
 
-    host: str = Field("127.0.0.1", description="Address to bind. Any address but loopback needs server.username "
-                      "and server.password (and server.api_key for the API).")
+    host: str = Field("127.0.0.1", description="Address to bind. Any address but loopback needs user accounts "
+                      "(`assistant users add`), or server.username and server.password (and server.api_key for "
+                      "the API).")
     port: int = Field(7860, ge=1, le=65535, description="Port of the chat window and the API (1 to 65535).")
-    username: str = Field("", description="Login name for the chat window (with password; required off loopback).")
+    username: str = Field("", description="Login name for the chat window (with password; required off loopback) "
+                          "when there are no user accounts; with accounts each user logs in with their own.")
     password: SecretStr = Field(SecretStr(""), description="Login password for the chat window; set it as "
                                 "ASSISTANT_SERVER__PASSWORD rather than in a file.")
     api: bool = Field(True, description="Serve the OpenAI-compatible API (/v1/chat/completions, /v1/models) beside "
                       "the chat window.")
     api_key: SecretStr = Field(SecretStr(""), description="Key the API asks for (Authorization: Bearer KEY); "
-                               "required off loopback. Set it as ASSISTANT_SERVER__API_KEY.")
+                               "required off loopback without user accounts (with them, each user has a key). Set "
+                               "it as ASSISTANT_SERVER__API_KEY.")
     max_upload_mb: int = Field(50, ge=1, le=10240, description="Largest file the chat window accepts for upload, "
                                "in MB (1 to 10240).")
     max_question_chars: int = Field(8000, ge=100, le=1_000_000, description="Longest question (and, in the API, "
                                     "longest message) accepted, in characters; longer ones are refused with a "
                                     "message. Keep it well inside model.n_ctx (about 4 characters a token).")
+    audit: bool = Field(True, description="With user accounts (`assistant users add`), write one JSON line per "
+                        "question answered (user, collection, question, citations, timings) to "
+                        "paths.data_dir/audit/YYYY-MM-DD.jsonl, readable by the server's account only (SECURITY.md).")
+    audit_days: int = Field(90, ge=1, le=36_500, description="Days of audit files kept (1 to 36500): older ones are "
+                            "deleted when a new day's file is started.")
+    max_failed_logins: int = Field(5, ge=1, le=1000, description="With user accounts: failed logins or API keys "
+                                   "from one address (or for one user name) within server.failed_login_minutes "
+                                   "before it is refused for a while (1 to 1000).")
+    failed_login_minutes: float = Field(5.0, ge=0.1, le=1440, description="The window of "
+                                        "server.max_failed_logins, and how long a refused address or name waits, in "
+                                        "minutes (0.1 to 1440).")
 
 
 SECTIONS: dict[str, type[_Section]] = {

@@ -56,3 +56,20 @@ class RepairedState(UserWarning):
 
 class QuestionError(AssistantError):
     """A question is refused before it is answered (too long), with the reason."""
+
+
+class AccountError(AssistantError):
+    """A user account is refused or not found (a bad name, a name taken, an unknown collection), naming the
+    field; or the users file cannot be read."""
+
+
+class AccessDenied(AssistantError):
+    """A signed-in user asked for what their account does not allow (another collection, an admin's task)."""
+
+
+class NotSignedIn(AssistantError):
+    """No credentials, or wrong ones (no API key, an unknown key, a wrong password)."""
+
+
+class TooManyFailures(AssistantError):
+    """Too many failed sign-ins from this address or for this name: refused for a while."""

@@ -4,10 +4,16 @@
     http://HOST:PORT/v1/...      the API (api.py), when `api` is on
 
 Safe by default: it binds to 127.0.0.1. Any other address is refused unless
-the chat window has a login (username and password, neither blank) and the API
-a key (`api_key`, not blank, or `api = false`), and the message says how to set
-them. Logins
-and keys are compared in constant time.
+there are user accounts (`assistant users add`), or the chat window has a login
+(username and password, neither blank) and the API a key (`api_key`, not blank,
+or `api = false`), and the message says how to set them. Logins and keys are
+compared in constant time.
+
+Whether there are accounts is decided when the server starts (a user added to
+a server that had none takes effect at its restart); from then on each login and
+key is checked against users.sqlite as it comes, so a removed user or a reset
+key is refused at once. With accounts the login and key settings are not used,
+and each answer is written to the audit trail when `server.audit` is on.
 
 `serve(..., block=False)` returns a `Server` handle (tests, embedding); its
 `close()` stops it.
@@ -19,9 +25,17 @@ import hmac
 import ipaddress
 import threading
 import time
+from contextvars import ContextVar
 
+from assistant.access import Access
 from assistant.app import App, Workspace
+from assistant.audit import AuditLog
 from assistant.errors import AssistantError, ConfigError
+from assistant.throttle import Throttle
+from assistant.users import FILE as USERS_FILE
+from assistant.users import Users, exists
+
+_CLIENT: ContextVar[str] = ContextVar("client", default="")  # the address of the request being served
 
 
 class Server:
@@ -37,12 +51,12 @@ class Server:
 
 def check_exposure(settings) -> None:
     """Refuse a non-loopback bind without credentials, saying how to set them."""
-    if is_loopback(settings.server.host):
+    if is_loopback(settings.server.host) or exists(settings.paths.data_dir / USERS_FILE):
         return
     if not (settings.server.username.strip() and settings.server.password.get_secret_value().strip()):
         raise ConfigError(
-            f"setting 'server.host' = {settings.server.host!r}: binding to an address other than loopback needs a login. Set "
-            "ASSISTANT_SERVER__USERNAME and ASSISTANT_SERVER__PASSWORD (not blank; username under [server] in assistant.toml), or "
+            f"setting 'server.host' = {settings.server.host!r}: binding to an address other than loopback needs a login. Add user "
+            "accounts (`assistant users add NAME --admin`: docs/deployment.md), or set ASSISTANT_SERVER__USERNAME and ASSISTANT_SERVER__PASSWORD (not blank; username under [server] in assistant.toml), or "
             "keep host = 127.0.0.1 and use an SSH tunnel"
         )
     if settings.server.api and not settings.server.api_key.get_secret_value().strip():
@@ -62,9 +76,9 @@ def serve(target: App | Workspace, block: bool = True) -> Server | None:
     workspace = target if isinstance(target, Workspace) else Workspace.around(target)
     s = workspace.settings
     check_exposure(s)
-    password = s.server.password.get_secret_value()
-    auth = login_checker(s.server.username, password) if s.server.username and password else None
-    root, _ = mount(create_app(workspace, routes=s.server.api), workspace, auth)
+    access, audit = guards(workspace)
+    root, _ = mount(create_app(workspace, s.server.api, access, audit), workspace, _login(s, access), access, audit)
+    root.add_middleware(_RemembersClient)  # the address a login comes from, for access.py's count of failures
     if s.model.warm_up:
         threading.Thread(target=_warm, args=(workspace,), daemon=True, name="warm-up").start()
     config = uvicorn.Config(root, host=s.server.host, port=s.server.port, log_level="warning", timeout_graceful_shutdown=2)
@@ -73,6 +87,7 @@ def serve(target: App | Workspace, block: bool = True) -> Server | None:
     if block:
         api = f", API: {url}/v1" if s.server.api else ""
         print(f"chat window: {url}{api}  (Ctrl-C to stop)", flush=True)
+        _log_lines()
         server.run()
         return None
     thread = threading.Thread(target=server.run, daemon=True, name="server")
@@ -83,6 +98,51 @@ def serve(target: App | Workspace, block: bool = True) -> Server | None:
             raise ConfigError(f"the server did not start on {s.server.host}:{s.server.port} (is the port in use?)")
         time.sleep(0.05)
     return Server(server, thread, url)
+
+
+def _log_lines() -> None:
+    """The assistant's warnings (refused sign-ins and requests, an audit line not written) as dated lines on
+    stderr, while the server runs in the foreground."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("assistant")
+    if not logger.handlers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+
+
+def guards(workspace: Workspace) -> tuple[Access, AuditLog | None]:
+    """The accounts' rules and the audit trail, when users.sqlite holds a user; else an open Access and none."""
+    s = workspace.settings
+    path = s.paths.data_dir / USERS_FILE
+    if not exists(path):
+        return Access.open(workspace.names()), None
+    throttle = Throttle(s.server.max_failed_logins, s.server.failed_login_minutes * 60)
+    audit = AuditLog(s.paths.data_dir / "audit", s.server.audit_days) if s.server.audit else None
+    return Access(Users(path), workspace.names(), throttle), audit
+
+
+def _login(s, access: Access):
+    """The chat window's login check: the users' passwords with accounts, else the login settings, else none."""
+    if access.accounts:
+        return lambda name, password: access.login(name, password, _CLIENT.get())
+    password = s.server.password.get_secret_value()
+    return login_checker(s.server.username, password) if s.server.username and password else None
+
+
+class _RemembersClient:
+    """ASGI middleware: keeps the client's address where the login check (which Gradio calls with the name and
+    password alone) can read it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            _CLIENT.set((scope.get("client") or ("",))[0])
+        await self.app(scope, receive, send)
 
 
 def _warm(workspace: Workspace) -> None:

@@ -21,6 +21,14 @@ Document and model text is made inert before display: HTML-escaped, and
 Markdown punctuation escaped, so neither an <img> nor a ![](http://...) from a
 document or an answer makes the page fetch anything. serve.py mounts this page
 beside the API and decides who may log in.
+
+With user accounts (access.py), every event handler asks `access` what the
+signed-in user (`gr.Request.username`) may do before it does anything: the
+collection menu lists only theirs, an answer, an opened document or the
+Documents tab of another collection is refused, and only admins upload, remove
+or re-index (their buttons are hidden from members, and the handlers refuse
+them too, so Gradio's own API routes obey the same rules). Each answer is then
+written to the audit trail (audit.py).
 """
 
 from __future__ import annotations
@@ -31,7 +39,9 @@ import re
 import threading
 from types import SimpleNamespace
 
+from assistant.access import Access
 from assistant.app import Workspace
+from assistant.audit import AuditLog
 from assistant.errors import AssistantError, QuestionError, UploadError
 from assistant.ingest.loaders import SUPPORTED
 from assistant.conversation import with_turn
@@ -186,8 +196,29 @@ def _reflow(text: str) -> str:
 class Handlers:
     """What the page's events call, for one workspace. Each returns the values of its outputs."""
 
-    def __init__(self, workspace: Workspace):
-        self.workspace = workspace
+    def __init__(self, workspace: Workspace, access: Access | None = None, audit: AuditLog | None = None):
+        self.workspace, self.audit = workspace, audit
+        self.access = access or Access.open(workspace.names())
+
+    def _allowed(self, request, collection: str | None, manage: bool = False) -> tuple:
+        """The signed-in user (None without accounts) and the collection they may use (AccessDenied, NotSignedIn)."""
+        user = self.access.user(getattr(request, "username", None)) if self.access.accounts else None
+        if manage:
+            self.access.manager(user)
+        return user, self.access.allowed(user, collection or None)
+
+    def menu(self, request=None):
+        """With accounts, at page load: the collection menu holds the user's collections only, and the document
+        buttons show for admins only."""
+        import gradio as gr
+
+        try:
+            user, _ = self._allowed(request, None)
+        except AssistantError:
+            return gr.update(choices=[], value=None), *[gr.update(visible=False)] * 3
+        mine = self.access.collections(user)
+        admin = gr.update(visible=user is None or user.admin)
+        return gr.update(choices=mine, value=mine[0] if mine else None, visible=len(mine) > 1), admin, admin, admin
 
     def respond(self, message: str, history: list, turns: list, collection: str, model: str, top_k: int,
                 temperature: float, rerank: bool, request=None):
@@ -204,7 +235,8 @@ class Handlers:
         history = list(history or []) + [{"role": "user", "content": inert(message)}, {"role": "assistant", "content": ""}]
         yield history, _EMPTY_SOURCES, "", turns, gr.skip()
         try:
-            yield from self._answer(message, history, turns, collection, stop, (model, top_k, temperature, rerank))
+            user, collection = self._allowed(request, collection)
+            yield from self._answer(message, history, turns, collection, stop, (model, top_k, temperature, rerank), user)
         except AssistantError as exc:
             history[-1]["content"] = f"Error: {inert(str(exc))}"
             yield history, _EMPTY_SOURCES, "", turns, None
@@ -213,7 +245,7 @@ class Handlers:
             if _STOPS.get(key) is stop:
                 del _STOPS[key]
 
-    def _answer(self, message, history, turns, collection, stop, chosen):
+    def _answer(self, message, history, turns, collection, stop, chosen, user=None):
         import gradio as gr
 
         s, (model, top_k, temperature, rerank) = self.workspace.settings, chosen
@@ -236,6 +268,8 @@ class Handlers:
                 answer = event.answer
                 history[-1]["content"] = render_answer(answer, collection if len(self.workspace.names()) > 1 else "")
                 turns = [t.model_dump() for t in with_turn(past, message, answer)]
+                if self.audit is not None and user is not None:
+                    self.audit.write(user.name, "chat window", collection, answer)
                 yield history, render_sources(answer), "", turns, answer.model_dump(mode="json")
 
     def stop_answer(self, request=None) -> None:
@@ -243,7 +277,7 @@ class Handlers:
         if stop is not None:
             stop.set()
 
-    def open_document(self, request_text: str, last: dict | None, collection: str):
+    def open_document(self, request_text: str, last: dict | None, collection: str, request=None):
         """The whole document of citation n of the last answer, the cited place marked."""
         import gradio as gr
 
@@ -255,6 +289,7 @@ class Handlers:
         if item is None:
             return gr.skip()
         try:
+            _, collection = self._allowed(request, collection)
             doc, current = self.workspace.app(collection).document(item.source)
         except (AssistantError, OSError) as exc:
             return f"<p class='note'>Cannot open {html.escape(item.source)}: {html.escape(str(exc))}</p>"
@@ -263,16 +298,33 @@ class Handlers:
             start, end = item.char_start + item.span_start, item.char_start + item.span_end
         return render_document(doc, start, end, current)
 
-    def documents_view(self, collection: str, note: str = ""):
+    def documents_view(self, collection: str, request=None):
+        """The Documents tab of a collection the user may use."""
+        return self._view(collection, request)
+
+    def switch(self, collection: str, request=None):
+        """Another collection chosen: a new conversation, and its Documents tab."""
+        return ([], _EMPTY_SOURCES, "", [], None, "") + self._view(collection, request)
+
+    def _view(self, collection, request, note: str = ""):
         import gradio as gr
 
-        rows = self.workspace.app(collection).documents()
+        try:
+            _, collection = self._allowed(request, collection)
+            rows = self.workspace.app(collection).documents()
+        except AssistantError as exc:
+            return _refused(f"Error: {exc}")
         choices = [r["source"] for r in rows if not r["error"]]
         return render_documents(rows), gr.update(choices=choices, value=None), note
 
-    def upload(self, files, collection, progress=None):
-        """Index the files this browser uploaded. Only files Gradio received into its upload folder are
-        read: a path that names any other server file, a link or a URL is refused (received_upload)."""
+    def upload(self, files, collection, request=None, progress=None):
+        """Index the files this browser uploaded (admins only, with accounts). Only files Gradio received into
+        its upload folder are read: a path that names any other server file, a link or a URL is refused
+        (received_upload)."""
+        try:
+            _, collection = self._allowed(request, collection, manage=True)
+        except AssistantError as exc:
+            return _refused(f"Refused: {exc}")
         notes = []
         app = self.workspace.app(collection)
         for i, path in enumerate(files or []):
@@ -288,25 +340,40 @@ class Handlers:
             why = report.errors.get(source)
             renamed = f" (a document named {name} was there already)" if source != f"uploads/{name}" and why is None else ""
             notes.append(f"Not indexed: {source}: {why}" if why else f"Indexed {source}{renamed}.")
-        return self.documents_view(collection, " ".join(notes))
+        return self._view(collection, request, " ".join(notes))
 
-    def remove(self, source, collection):
-        if not source:
-            return self.documents_view(collection, "Choose a document to remove.")
+    def remove(self, source, collection, request=None):
         try:
+            _, collection = self._allowed(request, collection, manage=True)
+        except AssistantError as exc:
+            return _refused(f"Refused: {exc}")
+        try:
+            if not source:
+                return self._view(collection, request, "Choose a document to remove.")
             self.workspace.app(collection).remove_document(source)
         except AssistantError as exc:
-            return self.documents_view(collection, f"Error: {exc}")
-        return self.documents_view(collection, f"Removed {source}.")
+            return self._view(collection, request, f"Error: {exc}")
+        return self._view(collection, request, f"Removed {source}.")
 
-    def reindex(self, collection, progress=None):
+    def reindex(self, collection, request=None, progress=None):
         if progress is not None:
             progress(0, desc="re-indexing")
         try:
+            _, collection = self._allowed(request, collection, manage=True)
+        except AssistantError as exc:
+            return _refused(f"Refused: {exc}")
+        try:
             report = self.workspace.app(collection).ingest()
         except AssistantError as exc:
-            return self.documents_view(collection, f"Error: {exc}")
-        return self.documents_view(collection, report.summary().splitlines()[0])
+            return self._view(collection, request, f"Error: {exc}")
+        return self._view(collection, request, report.summary().splitlines()[0])
+
+
+def _refused(note: str):
+    """The Documents tab's outputs when the user may not see or change this collection: nothing of it."""
+    import gradio as gr
+
+    return render_documents([]), gr.update(choices=[], value=None), note
 
 
 def received_upload(path) -> str:
@@ -323,16 +390,20 @@ def received_upload(path) -> str:
     return real
 
 
-def build(workspace: Workspace):
-    """The page: a collection menu, the Chat tab (chat, settings, sources) and the Documents tab."""
+def build(workspace: Workspace, access: Access | None = None, audit: AuditLog | None = None):
+    """The page: a collection menu, the Chat tab (chat, settings, sources) and the Documents tab. With accounts
+    the menu starts empty (the page's config is the same for everyone) and is filled at load for the user."""
     import gradio as gr  # lazy: heavy import
 
-    handlers = _typed(Handlers(workspace), gr)
+    handlers = _typed(Handlers(workspace, access, audit), gr)
+    names = [] if handlers.access.accounts else workspace.names()
     with gr.Blocks(title="Document assistant") as demo:
         gr.Markdown("## Ask your documents\nAnswers come only from the indexed documents, with the passages they cite.")
         turns, last = gr.State([]), gr.State(None)  # the conversation; the last answer record ("open document")
-        collection = gr.Dropdown(workspace.names(), value=workspace.default, label="Collection", elem_id="collection",
-                                 visible=len(workspace.names()) > 1)
+        # with accounts any value passes Gradio's check of choices (those of the page everyone loads, empty):
+        # the handlers refuse a collection that is not the user's
+        collection = gr.Dropdown(names, value=names[0] if names else None, label="Collection", elem_id="collection",
+                                 visible=len(names) > 1, allow_custom_value=handlers.access.accounts)
         with gr.Tab("Chat", elem_id="chat-tab"), gr.Row():
             chat = _chat_panel(gr, workspace)
             side = _sources_panel(gr)
@@ -343,17 +414,18 @@ def build(workspace: Workspace):
         cleared = ([], _EMPTY_SOURCES, "", [], None, "")
         resets = [chat.chat, side.sources, chat.box, turns, last, side.document]
         chat.new.click(lambda: cleared, None, resets, queue=False)
-        collection.change(lambda name: cleared + handlers.documents_view(name), collection, resets + docs.views, queue=False)
+        collection.change(handlers.switch, collection, resets + docs.views, queue=False)
     return demo
 
 
 def _typed(handlers: Handlers, gr) -> Handlers:
     """Gradio finds its special parameters by annotation (the request) and by default value (progress); with
     postponed annotations, and gradio imported lazily, give it the classes here."""
-    for name in ("respond", "stop_answer"):
+    for name in ("respond", "stop_answer", "menu", "open_document", "documents_view", "switch", "upload", "remove",
+                 "reindex"):
         getattr(Handlers, name).__annotations__["request"] = gr.Request
     for name in ("upload", "reindex"):
-        getattr(Handlers, name).__defaults__ = (gr.Progress(),)
+        getattr(Handlers, name).__defaults__ = (None, gr.Progress())
     return handlers
 
 
@@ -401,7 +473,8 @@ def _documents_panel(gr, s) -> SimpleNamespace:
         drop = gr.Button("Remove", variant="stop", elem_id="remove", scale=1)
         rebuild = gr.Button("Re-index", elem_id="reindex", scale=1)
     table = gr.HTML(elem_id="documents")
-    return SimpleNamespace(uploader=uploader, chosen=chosen, drop=drop, rebuild=rebuild, views=[table, chosen, note])
+    return SimpleNamespace(uploader=uploader, chosen=chosen, drop=drop, rebuild=rebuild, views=[table, chosen, note],
+                           managing=[uploader, drop, rebuild])
 
 
 def _wire_chat(gr, handlers: Handlers, chat, side, collection, turns, last) -> None:
@@ -418,7 +491,11 @@ def _wire_documents(demo, handlers: Handlers, docs, collection) -> None:
     docs.uploader.upload(handlers.upload, [docs.uploader, collection], docs.views)
     docs.drop.click(handlers.remove, [docs.chosen, collection], docs.views)
     docs.rebuild.click(handlers.reindex, collection, docs.views)
-    demo.load(handlers.documents_view, collection, docs.views)
+    if handlers.access.accounts:  # the user's collections first, then their documents
+        demo.load(handlers.menu, None, [collection] + docs.managing, queue=False).then(
+            handlers.documents_view, collection, docs.views)
+    else:
+        demo.load(handlers.documents_view, collection, docs.views)
 
 
 def _model_choices(workspace: Workspace) -> list[str]:
@@ -437,13 +514,14 @@ def _session(request) -> str:
     return getattr(request, "session_hash", None) or "default"
 
 
-def mount(server, workspace: Workspace, auth=None):
-    """Mount the chat window at / of a FastAPI app (serve.py runs it beside the API)."""
+def mount(server, workspace: Workspace, auth=None, access: Access | None = None, audit: AuditLog | None = None):
+    """Mount the chat window at / of a FastAPI app (serve.py runs it beside the API and gives `auth`, the login
+    check, and with accounts `access` and `audit`)."""
     import gradio as gr
 
     s = workspace.settings
     theme = gr.themes.Default(font=["system-ui", "ui-sans-serif", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    demo = build(workspace)
+    demo = build(workspace, access, audit)
     demo.queue(default_concurrency_limit=1)
     root = gr.mount_gradio_app(
         server, demo, path="", theme=theme, css=_CSS, js=_JS, footer_links=[], auth=auth,

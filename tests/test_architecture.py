@@ -10,6 +10,8 @@ PKG = Path(__file__).resolve().parent.parent / "assistant"
 LAYERS = {
     "errors": 0, "records": 0, "offline": 0,
     "config": 1, "sqlitefile": 1, "notes": 1, "conversation": 1, "gguf": 1, "guard": 1, "names": 1.5, "citations": 1, "grounding": 1, "focus": 1.5, "budget": 1, "filters": 1, "uploads": 1, "webguard": 1,
+    "throttle": 1, "audit": 1,  # the count of failed sign-ins; the audit trail's files
+    "users": 2, "access": 2.5,  # the accounts (users.sqlite); what each may do
     "embed": 2, "store": 2, "manifest": 2, "lexical": 2, "modelfiles": 2, "prompts": 2, "generate": 2, "remote": 2,
     "ingest.limits": 1, "ingest.markup": 1.5, "ingest.pdf": 2, "ingest.word": 2, "ingest.webpage": 2,
     # the newer formats: records of their own (parsed, tables), then one reader module per library

@@ -28,3 +28,20 @@ def test_off_loopback_a_blank_login_is_refused(tmp_path, user, password):
     with pytest.raises(ConfigError, match="not blank"):
         check_exposure(load_settings(paths__data_dir=tmp_path, server__host="0.0.0.0", server__username=user,
                                      server__password=password, server__api=False))
+
+
+def test_off_loopback_user_accounts_are_the_login_and_the_key(tmp_path):
+    from assistant.serve import check_exposure, guards
+    from assistant.app import Workspace
+    from assistant.users import Users
+
+    settings = load_settings(paths__data_dir=tmp_path, server__host="0.0.0.0")
+    with pytest.raises(ConfigError, match="assistant users add"):
+        check_exposure(settings)
+    access, audit = guards(Workspace(settings))
+    assert not access.accounts and audit is None and not (tmp_path / "users.sqlite").exists()  # none: as before
+    Users(tmp_path / "users.sqlite").add("root", admin=True)
+    check_exposure(settings)
+    access, audit = guards(Workspace(settings))
+    assert access.accounts and audit.folder == tmp_path / "audit" and audit.days == 90
+    assert guards(Workspace(settings.updated(server__audit=False)))[1] is None

@@ -1,5 +1,6 @@
 """The chat window's own queue protocol, spoken by hand (as a hostile or impatient client would):
-join an event with any inputs, then read (or drop) its server-sent update stream."""
+join an event with any inputs, then read (or drop) its server-sent update stream. Behind a login, pass the
+`client` that `login` returns: it carries Gradio's session cookie."""
 
 from __future__ import annotations
 
@@ -9,9 +10,16 @@ import uuid
 import httpx
 
 
-def event_id(url: str, elem_id: str, trigger: str) -> int:
+def login(url: str, name: str, password: str) -> httpx.Client:
+    """A client signed in to the chat window (raises when the login is refused)."""
+    client = httpx.Client(timeout=300)
+    client.post(f"{url}/login", data={"username": name, "password": password}).raise_for_status()
+    return client
+
+
+def event_id(url: str, elem_id: str, trigger: str, client: httpx.Client | None = None) -> int:
     """The fn_index of the page's event `trigger` (click, submit, upload) on the component `elem_id`."""
-    config = httpx.get(f"{url}/config", timeout=30).json()
+    config = (client or httpx).get(f"{url}/config", timeout=30).json()
     ids = {c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == elem_id}
     for dep in config["dependencies"]:
         if any(target[0] in ids and target[1] == trigger for target in dep["targets"]):
@@ -19,10 +27,10 @@ def event_id(url: str, elem_id: str, trigger: str) -> int:
     raise LookupError(f"no {trigger} event on #{elem_id}")
 
 
-def join(url: str, fn: int, data: list, session: str | None = None) -> str:
+def join(url: str, fn: int, data: list, session: str | None = None, client: httpx.Client | None = None) -> str:
     """Queue the event with these inputs; returns the session hash to read its updates with."""
     session = session or uuid.uuid4().hex[:10]
-    r = httpx.post(f"{url}/gradio_api/queue/join", timeout=30,
+    r = (client or httpx).post(f"{url}/gradio_api/queue/join", timeout=30,
                    json={"data": data, "fn_index": fn, "session_hash": session, "event_data": None, "trigger_id": None})
     r.raise_for_status()
     return session
@@ -45,10 +53,11 @@ def updates(url: str, session: str, client: httpx.Client | None = None, timeout:
             client.close()
 
 
-def result(url: str, fn: int, data: list) -> dict:
-    """Join and read to the end: the completed message (its `output`, and `success`)."""
-    session = join(url, fn, data)
-    for message in updates(url, session):
+def result(url: str, fn: int, data: list, client: httpx.Client | None = None, session: str | None = None) -> dict:
+    """Join and read to the end: the completed message (its `output`, and `success`). Events of one `session`
+    share its state (a menu's choices a former event set)."""
+    session = join(url, fn, data, session, client)
+    for message in updates(url, session, client):
         if message.get("msg") == "process_completed":
             return message
     raise AssertionError("the event never completed")
