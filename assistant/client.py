@@ -34,6 +34,7 @@ from assistant.records import Answer, AnswerEvent, Filter, Turn
 
 CONNECT_S = 0.5  # nothing accepting a connection by then: no server (a local one accepts in a millisecond)
 PROBE_S = 5.0  # a server that accepted but does not list its collections by then is taken as not there
+RECONNECT_S = 5.0  # the question's own connection, to a server that has just answered the look
 QUIET_S = 600.0  # longest silence inside an answer: a question may wait its turn for the model
 WILDCARD = ("", "0.0.0.0", "::")  # bound to every address: reached on loopback
 
@@ -96,7 +97,7 @@ class Client:
         """The collections this key may ask, or None when no assistant answers here (nothing listens, or
         what listens is not its API). A refused key is a ServerError."""
         try:
-            conn = self._connect(PROBE_S)
+            conn = self._connect(CONNECT_S, PROBE_S)
         except OSError:
             return None
         try:
@@ -123,7 +124,7 @@ class Client:
         """The answer as the server streams it; closing this generator (Ctrl-C) closes the connection, and
         the server stops its model at its next token."""
         try:
-            conn = self._connect(QUIET_S)
+            conn = self._connect(RECONNECT_S, QUIET_S)
         except OSError as exc:
             raise ServerError(f"the server at {self.url} cannot be reached ({exc}): is `assistant serve` still "
                               "running? Set client.use_server = 'never' to answer in this process") from None
@@ -142,11 +143,12 @@ class Client:
         finally:
             conn.close()
 
-    def _connect(self, timeout: float) -> http.client.HTTPConnection:
+    def _connect(self, connect: float, quiet: float) -> http.client.HTTPConnection:
+        """A connection made within `connect` seconds, whose reads wait at most `quiet` seconds."""
         kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-        conn = kind(self._host, self._port, timeout=CONNECT_S)
+        conn = kind(self._host, self._port, timeout=connect)
         conn.connect()
-        conn.sock.settimeout(timeout)
+        conn.sock.settimeout(quiet)
         return conn
 
     def _headers(self) -> dict[str, str]:
@@ -172,7 +174,8 @@ class Client:
             if response.status == 403:
                 fix = "ask with --collection one of yours, or " + fix.replace("your API key", "the key of a user who may")
             raise ServerError(f"the server at {self.url} refused the request ({response.status}: "
-                              f"{_message(response)}): {fix}")
+                              f"{_message(response)}): {fix}; or set client.use_server = 'never' to answer in "
+                              "this process")
 
     def _events(self, response: http.client.HTTPResponse) -> Iterator[AnswerEvent]:
         """Server-sent events -> AnswerEvents: each chunk's text, then the record of the last one."""
