@@ -10,8 +10,10 @@ the assistant through two routes, served beside the chat window:
 question; earlier user/assistant pairs are the conversation, so follow-ups are
 rewritten as in the chat window. System messages are ignored: the assistant's
 own rules apply. `temperature` and `max_tokens` (capped by the setting
-`model.max_tokens`) are honoured, `stream` must be a JSON boolean, and `top_k`
-may be given as an extra field.
+`model.max_tokens`) are honoured, `stream` must be a JSON boolean, and two
+extra fields may be given: `top_k`, and `filter`, the documents an answer may
+come from as `assistant ask` limits them ({"files": [glob], "folders": [dir],
+"after": "YYYY-MM-DD", "before": "YYYY-MM-DD"}, each optional).
 
 The answer text carries its [n] markers and ends with a "Sources:" list, so a
 plain client shows the citations. Two extra fields carry them as data:
@@ -49,6 +51,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 # At module level, not lazily: FastAPI reads the route functions' annotations (postponed, so strings)
@@ -62,7 +65,7 @@ from assistant.app import Workspace
 from assistant.audit import AuditLog
 from assistant.errors import AccessDenied, AssistantError, NotSignedIn, TooManyFailures
 from assistant.notes import notes as answer_notes
-from assistant.records import Answer, Turn, where
+from assistant.records import Answer, Filter, Turn, where
 
 MAX_BODY = 8 * 2**20  # a request body larger than this is refused unread (a conversation is far smaller)
 
@@ -110,6 +113,20 @@ def _text(content, i: int) -> str:
     if parts is None or not all(isinstance(p, dict) and isinstance(p.get("text", ""), str) for p in parts):
         raise ValueError(f"messages[{i}].content must be a string or a list of text parts")
     return " ".join(p.get("text", "") for p in parts)
+
+
+class Asked(NamedTuple):
+    """What a checked request asks: of which collection (and its answer service), the question, the
+    conversation before it, and the documents the answer may come from."""
+
+    name: str
+    question: str
+    history: list[Turn]
+    service: object
+    filter: Filter | None = None
+
+    def stream(self, stop: threading.Event):
+        return self.service.stream(self.question, self.history, stop=stop, filter=self.filter)
 
 
 def create_app(workspace: Workspace, routes: bool = True, access: Access | None = None, audit: AuditLog | None = None):
@@ -199,17 +216,17 @@ def _models_route(access: Access, who):
 def _chat_route(workspace: Workspace, access: Access, who, audit: AuditLog | None):
     async def chat(request: Request, user=Depends(who)):
         body = await _body(request)
-        name, question, history, service = _request(workspace, body, access, user)
+        asked = _request(workspace, body, access, user)
+        name = asked.name
         record = _recorder(audit, user, name)
         ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         if body.get("stream"):
-            return StreamingResponse(_sse(service, question, history, threading.Event(), ident, name, record),
-                                     media_type="text/event-stream")
+            return StreamingResponse(_sse(asked, threading.Event(), ident, record), media_type="text/event-stream")
         from starlette.concurrency import run_in_threadpool
 
         stop = threading.Event()
         try:
-            answer = await run_in_threadpool(_ask, service, question, history, stop)
+            answer = await run_in_threadpool(_ask, asked, stop)
         except AssistantError as exc:
             raise HTTPException(500, detail=_error(str(exc), "server_error")) from None
         finally:
@@ -233,8 +250,8 @@ def _recorder(audit: AuditLog | None, user, name: str):
     return lambda answer: audit.write(user.name, "api", name, answer)
 
 
-def _ask(service, question: str, history: list[Turn], stop: threading.Event) -> Answer:
-    for event in service.stream(question, history, stop=stop):
+def _ask(asked: Asked, stop: threading.Event) -> Answer:
+    for event in asked.stream(stop):
         if event.answer is not None:
             return event.answer
     raise AssertionError("stream() ended without an answer")  # pragma: no cover
@@ -261,9 +278,9 @@ async def _body(request: Request) -> dict:
     return body
 
 
-def _request(workspace: Workspace, body: dict, access: Access, user):
-    """The collection, question, history and answer service a checked body asks for (a collection the user may
-    use: an unknown one is a 404 naming theirs, another's a 403)."""
+def _request(workspace: Workspace, body: dict, access: Access, user) -> Asked:
+    """What a checked body asks (a collection the user may use: an unknown one is a 404 naming theirs,
+    another's a 403)."""
     name = body.get("model") or None
     if name is not None and (not isinstance(name, str) or name not in workspace.names()):
         raise HTTPException(404, detail=_error(
@@ -280,12 +297,27 @@ def _request(workspace: Workspace, body: dict, access: Access, user):
         service = workspace.app(name).service_with(
             top_k=_number(body, "top_k", int, 1, 50), temperature=_number(body, "temperature", float, 0.0, 2.0),
             max_tokens=min(wanted, s.model.max_tokens) if wanted else None)
+        return Asked(name, question, history, service, _filter(body))
     except (ValueError, AssistantError) as exc:
         raise HTTPException(400, detail=_error(str(exc), "invalid_request_error")) from None
-    return name, question, history, service
 
 
-def _sse(service, question: str, history: list[Turn], stop: threading.Event, ident: str, name: str, record):
+def _filter(body: dict) -> Filter | None:
+    """The extra field `filter`, as `assistant ask --file/--folder/--after/--before` give it; None when empty."""
+    given = body.get("filter")
+    if given is None:
+        return None
+    wrong = "'filter' must be an object of 'files' and 'folders' (lists of text), 'after' and 'before' (YYYY-MM-DD)"
+    if not isinstance(given, dict) or set(given) - set(Filter.model_fields):
+        raise ValueError(wrong)
+    try:
+        scope = Filter.model_validate(given, strict=False)
+    except ValueError:  # pydantic's ValidationError
+        raise ValueError(wrong) from None
+    return None if scope.empty else scope
+
+
+def _sse(asked: Asked, stop: threading.Event, ident: str, record):
     """Server-sent events: the text as the model writes it, then the sources chunk, then [DONE]."""
     from starlette.concurrency import iterate_in_threadpool
 
@@ -293,7 +325,7 @@ def _sse(service, question: str, history: list[Turn], stop: threading.Event, ide
 
     def chunk(delta: dict, finish: str | None = None, **extra) -> str:
         return "data: " + json.dumps({
-            "id": ident, "object": "chat.completion.chunk", "created": created, "model": name,
+            "id": ident, "object": "chat.completion.chunk", "created": created, "model": asked.name,
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra,
         }, ensure_ascii=False) + "\n\n"
 
@@ -301,7 +333,7 @@ def _sse(service, question: str, history: list[Turn], stop: threading.Event, ide
         yield chunk({"role": "assistant", "content": ""})
         streamed = []
         try:
-            for event in service.stream(question, history, stop=stop):
+            for event in asked.stream(stop):
                 if event.kind == "token":
                     streamed.append(event.text)
                     yield chunk({"content": event.text})

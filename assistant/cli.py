@@ -183,11 +183,13 @@ def _compare_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _workspace(args, **overrides):
+def _workspace(args, settings=None, **overrides):
+    """The collections, with the settings of the options (`settings` already loaded: those, updated)."""
     from assistant.app import App, Workspace
     from assistant.config import load_settings
 
-    settings = load_settings(paths__data_dir=getattr(args, "data_dir", None), **overrides)
+    settings = settings.updated(**overrides) if settings else load_settings(
+        paths__data_dir=getattr(args, "data_dir", None), **overrides)
     corpus = getattr(args, "corpus", None) or getattr(args, "path", None)
     if corpus and getattr(args, "collection", None):
         from assistant.errors import AssistantError
@@ -202,9 +204,9 @@ def _workspace(args, **overrides):
     return workspace
 
 
-def _app(args, **overrides):
+def _app(args, settings=None, **overrides):
     """The App of the chosen collection: --collection, a corpus folder, or the default."""
-    return _workspace(args, **overrides).app()
+    return _workspace(args, settings, **overrides).app()
 
 
 def cmd_ingest(args) -> int:
@@ -232,12 +234,12 @@ def _watch(app) -> int:
 
 def cmd_ask(args) -> int:
     scope = _filter(args)  # a bad date is refused before any work
-    app = _ready_app(args, quiet=args.json)
+    service = _answerer(args, quiet=args.json)
     if args.json:
-        answer = app.service.ask(args.question, filter=scope)
+        answer = service.ask(args.question, filter=scope)
         print(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return 0
-    _stream_answer(app, args.question, filter=scope)
+    _stream_answer(service, args.question, filter=scope)
     return 0
 
 
@@ -248,7 +250,7 @@ def cmd_chat(args) -> int:
     from assistant.records import Turn
 
     scope = _filter(args)
-    app = _ready_app(args)
+    service = _answerer(args)
     history: list[Turn] = []
     interactive = sys.stdin.isatty()
     while True:
@@ -261,7 +263,7 @@ def cmd_chat(args) -> int:
         if not interactive:
             print(f"\nyou> {question}")
         try:
-            answer = _stream_answer(app, question, history, scope)
+            answer = _stream_answer(service, question, history, scope)
         except AssistantError as exc:  # one bad question does not end the conversation
             print(f"error: {exc}", file=sys.stderr)
             continue
@@ -269,10 +271,22 @@ def cmd_chat(args) -> int:
     return 0
 
 
-def _ready_app(args, quiet: bool = False):
+def _answerer(args, quiet: bool = False):
+    """What answers `ask` and `chat`: a running server (client.py, per the `client` settings), else the answer
+    service of the collection in this process. Both stream the same events and give the same record."""
+    from assistant.client import find
+    from assistant.config import load_settings
+
+    settings = load_settings(paths__data_dir=args.data_dir)
+    local = [f"--{name.replace('_', '-')}" for name in ("corpus", "data_dir", "model") if getattr(args, name)]
+    server = find(settings, args.collection or settings.store.collection, local, args.top_k)
+    return server or _ready_app(args, settings, quiet).service
+
+
+def _ready_app(args, settings, quiet: bool = False):
     from assistant.errors import AssistantError
 
-    app = _app(args, model__name=args.model, retrieval__top_k=args.top_k)
+    app = _app(args, settings, model__name=args.model, retrieval__top_k=args.top_k)
     if args.corpus:
         report = app.ingest(progress=not quiet and sys.stderr.isatty())
         if report.errors:
@@ -301,12 +315,13 @@ def _filter(args):
     return None if scope.empty else scope
 
 
-def _stream_answer(app, question: str, history=None, filter=None):
-    """Print the answer as it streams, then the checked answer and its sources. Ctrl-C stops it."""
+def _stream_answer(service, question: str, history=None, filter=None):
+    """Print the answer as it streams, then the checked answer and its sources. Ctrl-C stops it. `service`
+    is the answer service in this process or a running server's client: the same events either way."""
     from contextlib import closing
 
     answer, streamed = None, []
-    with closing(app.service.stream(question, history, filter=filter)) as events:
+    with closing(service.stream(question, history, filter=filter)) as events:
         try:
             for event in events:
                 if event.kind == "rewrite":
@@ -341,7 +356,8 @@ def _print_sources(answer) -> None:
     first = f"{t.first_token_s:.1f} s to first token, " if t.first_token_s else ""
     first += f"{t.first_sentence_s:.1f} s to the first checked sentence, " if t.first_sentence_s else ""
     speed = f", {t.tokens_per_s:.1f} tokens/s" if t.tokens_per_s else ""
-    print(f"\n{answer.model}: {first}{t.total_s:.1f} s total{speed}", file=sys.stderr)
+    by = f" (answered by the server at {answer.served_by})" if answer.served_by else ""
+    print(f"\n{answer.model}: {first}{t.total_s:.1f} s total{speed}{by}", file=sys.stderr)
 
 
 def cmd_status(args) -> int:

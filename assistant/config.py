@@ -1,7 +1,7 @@
 """The one typed settings tree, read from `assistant.toml` and `ASSISTANT_*` env vars.
 
 Sections follow the architecture: `paths`, `store`, `model`, `embedding`,
-`ingest`, `retrieval`, `answer`, `server`. In `assistant.toml` each is a table
+`ingest`, `retrieval`, `answer`, `server`, `client`. In `assistant.toml` each is a table
 (`[retrieval]` then `top_k = 4`); in the environment a setting is
 `ASSISTANT_SECTION__FIELD` (`ASSISTANT_RETRIEVAL__TOP_K=4`); in code,
 `load_settings(retrieval__top_k=4)` and `settings.retrieval.top_k`.
@@ -288,9 +288,33 @@ class Server(_Section):
                                         "minutes (0.1 to 1440).")
 
 
+class Client(_Section):
+    """How `assistant ask` and `assistant chat` use a running `assistant serve` (client.py)."""
+
+    use_server: Literal["auto", "always", "never"] = Field(
+        "auto", description="'auto' answers through the server at client.server_url when one answers there (the "
+        "model stays loaded, so the first token comes sooner), else in this process; 'always' fails when none "
+        "answers (a machine that should not load the model); 'never' always answers in this process.",
+    )
+    server_url: str = Field(
+        "", description="The address of `assistant serve` (http://HOST:PORT, without /v1; https behind a proxy). "
+        "Empty: this machine's server, http://127.0.0.1:server.port (or server.host, when it names one address).",
+    )
+    api_key: SecretStr = Field(
+        SecretStr(""), description="Your API key for a server with user accounts (`assistant users add` prints it) "
+        "or a server.api_key. Empty: server.api_key, if set. Set it as ASSISTANT_CLIENT__API_KEY rather than in a "
+        "file.",
+    )
+
+    @field_validator("server_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return _http(value)
+
+
 SECTIONS: dict[str, type[_Section]] = {
     "paths": Paths, "store": Store, "model": Model, "embedding": Embedding, "ingest": Ingest,
-    "retrieval": Retrieval, "answer": Answer, "server": Server,
+    "retrieval": Retrieval, "answer": Answer, "server": Server, "client": Client,
 }
 
 # The flat names of the first release -> section.field; read for one release, with a warning.
@@ -327,6 +351,7 @@ class Settings(BaseSettings):
     retrieval: Retrieval = Field(default_factory=Retrieval, description=Retrieval.__doc__)
     answer: Answer = Field(default_factory=Answer, description=Answer.__doc__)
     server: Server = Field(default_factory=Server, description=Server.__doc__)
+    client: Client = Field(default_factory=Client, description=Client.__doc__)
 
     def collection_folders(self) -> dict[str, Path]:
         """Every named collection and its corpus folder, the default first."""

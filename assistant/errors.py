@@ -73,3 +73,8 @@ class NotSignedIn(AssistantError):
 
 class TooManyFailures(AssistantError):
     """Too many failed sign-ins from this address or for this name: refused for a while."""
+
+
+class ServerError(AssistantError):
+    """The assistant server `ask` and `chat` use (client.server_url) is not there, refused the request (naming
+    the setting to fix), or went away before the answer ended."""

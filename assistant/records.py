@@ -197,6 +197,10 @@ class Answer(BaseModel):
         default_factory=list, description="the text of each passage as the model read it, in prompt order (the "
         "evidence it was shown; the eval's evidence_in_prompt is measured on it); empty when the model was not asked"
     )
+    served_by: str | None = Field(
+        None, description="the address of the `assistant serve` that answered (`assistant ask` and `chat` through "
+        "a server, client.server_url); None: answered in this process"
+    )
 
     def numbered_sources(self) -> list[tuple[int, Citation | Passage]]:
         """What the answer shows under it, numbered as in the prompt: its citations, or, when it

@@ -13,6 +13,7 @@ LAYERS = {
     "throttle": 1, "audit": 1,  # the count of failed sign-ins; the audit trail's files
     "users": 2, "access": 2.5,  # the accounts (users.sqlite); what each may do
     "embed": 2, "store": 2, "manifest": 2, "lexical": 2, "modelfiles": 2, "prompts": 2, "generate": 2, "remote": 2,
+    "client": 2,  # `ask` and `chat` through a running server (standard library HTTP)
     "ingest.limits": 1, "ingest.markup": 1.5, "ingest.pdf": 2, "ingest.word": 2, "ingest.webpage": 2,
     # the newer formats: records of their own (parsed, tables), then one reader module per library
     "ingest.parsed": 0.5, "ingest.tables": 0.5, "ingest.archive": 1,
