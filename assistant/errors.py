@@ -73,3 +73,7 @@ class NotSignedIn(AssistantError):
 
 class TooManyFailures(AssistantError):
     """Too many failed sign-ins from this address or for this name: refused for a while."""
+
+
+class FeedbackError(AssistantError):
+    """A rating cannot be stored or read (the feedback file is unreadable), or names no rating."""
