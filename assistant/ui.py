@@ -374,8 +374,10 @@ class Handlers:
     def keep(self, history: list, last: dict | None, collection: str, turns: list, answers: dict):
         """After an answer: its record, collection and earlier turns, under its message's index, for a rating."""
         index = len(history or []) - 1
-        if not last or index < 0 or index in answers or history[index].get("role") != "assistant":
+        if not last or index < 0 or history[index].get("role") != "assistant":
             return answers
+        if answers.get(index, {}).get("answer") == last:
+            return answers  # kept already, with its rating (an empty question asked again changes nothing)
         earlier = list(turns or []) if last.get("abstained") else list(turns or [])[:-1]  # with_turn added one
         return {**answers, index: {"answer": last, "collection": collection, "history": earlier, "rating": None}}
 
@@ -572,7 +574,7 @@ def _wire_feedback(gr, handlers: Handlers, chat, asked: list, conversation: tupl
     chat.chat.like(handlers.rate, rated.answers, [rated.answers, rated.index, fb.panel, fb.note], queue=False)
     for trigger in (fb.send.click, fb.box.submit):
         trigger(handlers.correct, [fb.box, rated.answers, rated.index], [fb.box, fb.panel, fb.note], queue=False)
-    for trigger in (chat.new.click, collection.change):
+    for trigger in (chat.new.click, collection.change, chat.chat.clear):
         trigger(lambda: ({}, None, gr.update(visible=False), ""), None,
                 [rated.answers, rated.index, fb.panel, fb.note], queue=False)
 

@@ -384,3 +384,26 @@ def test_without_accounts_a_rating_names_no_user_and_a_second_click_takes_it_bac
         assert [(r.up, r.correction) for r in ratings(open_server["root"])] == [(True, "Fourteen hours.")]
         back = gradio_queue.result(url, like, [None], window, "open-1", {"index": 1, "value": [], "liked": ""})
         assert "Rating taken back" in json.dumps(back["output"]) and ratings(open_server["root"]) == []
+
+
+@pytest.mark.browser
+def test_in_the_browser_a_thumbs_down_and_the_right_answer_are_kept(open_server, browser, artifacts):
+    url, before = open_server["url"], len(ratings(open_server["root"]))
+    page = browser.new_page()
+    page.goto(url)
+    page.locator("#question textarea").fill(QUESTION)
+    page.locator("#ask").click()
+    page.wait_for_selector("#sources h3", timeout=60_000)
+    assert not page.locator("#correction").is_visible()
+    page.locator("#chat").get_by_role("button", name="Dislike").last.click()
+    page.wait_for_selector("#correction-text textarea", timeout=30_000)
+    page.locator("#correction-text textarea").fill("The loaf rests for fourteen hours.")
+    page.locator("#correction-send").click()
+    page.wait_for_function("document.querySelector('#feedback-note')?.innerText.includes('kept with the question')",
+                           timeout=30_000)
+    page.screenshot(path=str(artifacts / "feedback-thumbs-down.png"), full_page=True)
+    assert not page.locator("#correction").is_visible()
+    [kept] = ratings(open_server["root"])[before:]
+    assert (kept.up, kept.question, kept.correction) == (False, QUESTION, "The loaf rests for fourteen hours.")
+    assert kept.collection == "corpus" and kept.closest  # the menu's first collection; its closest files kept
+    page.close()

@@ -135,3 +135,25 @@ def test_feedback_export_and_list_commands_then_a_retrieval_only_eval(tmp_path, 
 def test_no_feedback_file_lists_nothing_and_creates_nothing(tmp_path, capsys):
     assert main(["feedback", "list", "--data-dir", str(tmp_path / "data")]) == 0
     assert capsys.readouterr().out.strip() == "no ratings" and not (tmp_path / "data" / FILE).exists()
+
+
+def test_the_chat_window_keeps_each_answer_with_the_turns_before_it():
+    from assistant.ui import Handlers
+
+    first, second = answer("What is the lighthouse?"), answer("and when was it built?")
+    turns = [{"question": "What is the lighthouse?", "answer": first.answer}]
+    history = [{"role": "user", "content": "q1"}, {"role": "assistant", "content": "a1"}]
+    kept = Handlers.keep(None, history, first.model_dump(mode="json"), "corpus", turns, {})
+    assert kept[1]["history"] == [] and kept[1]["collection"] == "corpus" and kept[1]["rating"] is None
+    history += [{"role": "user", "content": "q2"}, {"role": "assistant", "content": "a2"}]
+    turns = turns + [{"question": "and when was it built?", "answer": second.answer}]
+    kept = Handlers.keep(None, history, second.model_dump(mode="json"), "corpus", turns, kept)
+    assert kept[3]["history"] == turns[:1] and kept[3]["answer"]["question"] == "and when was it built?"
+    abstained = answer("and who lives there?", abstained=True)  # an abstention adds no turn
+    history += [{"role": "user", "content": "q3"}, {"role": "assistant", "content": "a3"}]
+    kept = Handlers.keep(None, history, abstained.model_dump(mode="json"), "corpus", turns, kept)
+    assert kept[5]["history"] == turns
+    kept[5]["rating"] = 7
+    assert Handlers.keep(None, history, abstained.model_dump(mode="json"), "corpus", turns, kept)[5]["rating"] == 7
+    error = history[:-1] + [{"role": "assistant", "content": "Error: ..."}]
+    assert Handlers.keep(None, error, None, "corpus", turns, kept) is kept  # no record: nothing to rate
