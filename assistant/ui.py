@@ -29,6 +29,12 @@ Documents tab of another collection is refused, and only admins upload, remove
 or re-index (their buttons are hidden from members, and the handlers refuse
 them too, so Gradio's own API routes obey the same rules). Each answer is then
 written to the audit trail (audit.py).
+
+Under every answer, a thumbs up or down (the Chatbot's like event): each answer's
+record is kept in the session's state by its message's index, so a rating is
+stored (feedback.py) with the answer it was given to; a thumbs down opens "What
+is the right answer?" for the user's own words. A rating for a collection the
+user may not use is refused, like an answer.
 """
 
 from __future__ import annotations
