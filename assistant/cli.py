@@ -555,9 +555,9 @@ def cmd_feedback_list(args) -> int:
         if args.json:
             print(r.model_dump_json())
             continue
-        said = f"  right answer: {r.correction}" if r.correction else ""
+        said = f"  right answer: {' '.join(r.correction.split())}" if r.correction else ""
         print(f"{r.id:>5}  {r.time:%Y-%m-%d %H:%M}  {'up  ' if r.up else 'down'}  {r.user or '-':<12} "
-              f"{r.collection:<12} {r.question}{said}")
+              f"{r.collection:<12} {' '.join(r.question.split())}{said}")
     if not ratings and not args.json:
         print("no ratings" + (" of these days or this collection" if args.since or args.collection else ""))
     return 0

@@ -382,8 +382,8 @@ class Handlers:
         index = len(history or []) - 1
         if not last or index < 0 or history[index].get("role") != "assistant":
             return answers
-        if answers.get(index, {}).get("answer") == last:
-            return answers  # kept already, with its rating (an empty question asked again changes nothing)
+        if any(kept["answer"] == last for kept in answers.values()):
+            return answers  # kept already, with its rating: an empty question, or a client calling this again
         earlier = list(turns or []) if last.get("abstained") else list(turns or [])[:-1]  # with_turn added one
         return {**answers, index: {"answer": last, "collection": collection, "history": earlier, "rating": None}}
 

@@ -157,3 +157,13 @@ def test_the_chat_window_keeps_each_answer_with_the_turns_before_it():
     assert Handlers.keep(None, history, abstained.model_dump(mode="json"), "corpus", turns, kept)[5]["rating"] == 7
     error = history[:-1] + [{"role": "assistant", "content": "Error: ..."}]
     assert Handlers.keep(None, error, None, "corpus", turns, kept) is kept  # no record: nothing to rate
+
+
+def test_a_client_keeping_the_same_answer_again_makes_no_second_record():
+    from assistant.ui import Handlers
+
+    record = answer().model_dump(mode="json")
+    history = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
+    kept = Handlers.keep(None, history, record, "corpus", [], {})
+    longer = history + [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]  # a forged chat
+    assert Handlers.keep(None, longer, record, "corpus", [], kept) is kept
