@@ -392,7 +392,7 @@ class Handlers:
         thumbs down opens the box for the right answer. Refused for a collection the user may not use."""
         import gradio as gr
 
-        index = like.index if isinstance(like.index, int) else like.index[0]
+        index = like.index if isinstance(like.index, int) else None  # a message's index (the chat is a list)
         kept = answers.get(index)
         if kept is None:
             return answers, None, gr.update(visible=False), "Only an answer can be rated."

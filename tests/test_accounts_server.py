@@ -298,6 +298,8 @@ def test_a_rating_for_a_collection_not_the_users_is_refused(served):
     assert "Not rated" in json.dumps(refused["output"]) and "is not yours" in json.dumps(refused["output"])
     nothing = gradio_queue.result(url, like, [None], alice, session, {"index": 0, "value": [], "liked": True})
     assert "Only an answer can be rated" in json.dumps(nothing["output"])  # her own question, not an answer
+    forged = gradio_queue.result(url, like, [None], alice, session, {"index": [1, 0], "value": [], "liked": False})
+    assert "Only an answer can be rated" in json.dumps(forged["output"])  # not a message's index
     assert len(ratings(served["root"])) == before
 
 
