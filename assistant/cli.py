@@ -1,4 +1,4 @@
-"""The command line: `assistant ingest | ask | chat | status | collections | models | eval | serve | users`.
+"""The command line: `assistant ingest | ask | chat | status | collections | models | eval | serve | users | feedback`.
 
 This is the boundary where typed errors become messages: an AssistantError
 prints `error: <message>` to stderr and exits 2 (`--debug` re-raises instead);
@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=lambda a: (p.print_help(), 0)[1], debug=False)
     sub = p.add_subparsers(title="commands")
     for add in (_ingest_parser, _ask_parser, _chat_parser, _status_parser, _collections_parser, _models_parser,
-                _eval_parser, _serve_parser, _users_parser):
+                _eval_parser, _serve_parser, _users_parser, _feedback_parser):
         add(sub, common, scope)
     return p
 
@@ -168,6 +168,21 @@ def _users_parser(sub, common, scope) -> None:
         one.add_argument("name")
         if name == "reset":
             one.add_argument("--json", action="store_true", help='print {"name", "password", "api_key"}')
+        one.set_defaults(func=func)
+
+
+def _feedback_parser(sub, common, scope) -> None:
+    s = sub.add_parser("feedback", help="the chat window's thumbs up and down: list them, export the thumbs down")
+    s.set_defaults(func=lambda a: (s.print_help(), 0)[1], debug=False)
+    feedback = s.add_subparsers(title="commands")
+    export = feedback.add_parser("export", parents=[common], help="the thumbs-down questions as a question set "
+                                 "for `assistant eval` (a person confirms each first)")
+    export.add_argument("out", type=Path, metavar="OUT.jsonl")
+    listed = feedback.add_parser("list", parents=[common], help="the ratings, one line each, oldest first")
+    listed.add_argument("--down", action="store_true", help="only the thumbs down")
+    listed.add_argument("--json", action="store_true", help="one JSON object a line: every field of each rating")
+    for one, func in ((export, cmd_feedback_export), (listed, cmd_feedback_list)):
+        one.add_argument("--since", metavar="YYYY-MM-DD", help="only ratings of this day (UTC) and later")
         one.set_defaults(func=func)
 
 
@@ -521,6 +536,46 @@ def cmd_users_list(args) -> int:
 def cmd_users_remove(args) -> int:
     _users(args).remove(args.name)
     print(f"user {args.name} removed: their API key and login stop working at once.")
+    return 0
+
+
+def _ratings(args, up=None):
+    """The stored ratings the options choose (--since, --collection)."""
+    from datetime import date
+
+    from assistant.config import load_settings
+    from assistant.errors import AssistantError
+    from assistant.feedback import FILE, Feedback
+
+    try:
+        since = date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise AssistantError(f"--since {args.since}: give a day as YYYY-MM-DD") from None
+    path = load_settings(paths__data_dir=args.data_dir).paths.data_dir / FILE
+    return Feedback(path).ratings(since, args.collection, up) if path.exists() else []
+
+
+def cmd_feedback_export(args) -> int:
+    from assistant.eval.feedback_set import export
+
+    n = export(_ratings(args, up=False), args.out)
+    print(f"{n} thumbs-down question{'s' * (n != 1)} written to {args.out}. Each is a draft (\"to_confirm\": true): "
+          "write its keywords, check its sources and answerable, then drop to_confirm. "
+          f"`assistant eval {args.out}` scores them (correctness once confirmed; --retrieval-only needs no model).")
+    return 0
+
+
+def cmd_feedback_list(args) -> int:
+    ratings = _ratings(args, up=False if args.down else None)
+    for r in ratings:
+        if args.json:
+            print(r.model_dump_json())
+            continue
+        said = f"  right answer: {' '.join(r.correction.split())}" if r.correction else ""
+        print(f"{r.id:>5}  {r.time:%Y-%m-%d %H:%M}  {'up  ' if r.up else 'down'}  {r.user or '-':<12} "
+              f"{r.collection:<12} {' '.join(r.question.split())}{said}")
+    if not ratings and not args.json:
+        print("no ratings" + (" of these days or this collection" if args.since or args.collection else ""))
     return 0
 
 

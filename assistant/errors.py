@@ -78,3 +78,7 @@ class TooManyFailures(AssistantError):
 class ServerError(AssistantError):
     """The assistant server `ask` and `chat` use (client.server_url) is not there, refused the request (naming
     the setting to fix), or went away before the answer ended."""
+
+
+class FeedbackError(AssistantError):
+    """A rating cannot be stored or read (the feedback file is unreadable), or names no rating."""

@@ -29,6 +29,12 @@ Documents tab of another collection is refused, and only admins upload, remove
 or re-index (their buttons are hidden from members, and the handlers refuse
 them too, so Gradio's own API routes obey the same rules). Each answer is then
 written to the audit trail (audit.py).
+
+Under every answer, a thumbs up or down (the Chatbot's like event): each answer's
+record is kept in the session's state by its message's index, so a rating is
+stored (feedback.py) with the answer it was given to; a thumbs down opens "What
+is the right answer?" for the user's own words. A rating for a collection the
+user may not use is refused, like an answer.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ from assistant.access import Access
 from assistant.app import Workspace
 from assistant.audit import AuditLog
 from assistant.errors import AssistantError, QuestionError, UploadError
+from assistant.feedback import FILE as FEEDBACK_FILE
+from assistant.feedback import Feedback, rating
 from assistant.ingest.loaders import SUPPORTED
 from assistant.conversation import with_turn
 from assistant.notes import notes as answer_notes
@@ -199,6 +207,7 @@ class Handlers:
     def __init__(self, workspace: Workspace, access: Access | None = None, audit: AuditLog | None = None):
         self.workspace, self.audit = workspace, audit
         self.access = access or Access.open(workspace.names())
+        self.feedback = Feedback(workspace.settings.paths.data_dir / FEEDBACK_FILE)  # the file made at the first rating
 
     def _allowed(self, request, collection: str | None, manage: bool = False) -> tuple:
         """The signed-in user (None without accounts) and the collection they may use (AccessDenied, NotSignedIn)."""
@@ -368,6 +377,64 @@ class Handlers:
             return self._view(collection, request, f"Error: {exc}")
         return self._view(collection, request, report.summary().splitlines()[0])
 
+    def keep(self, history: list, last: dict | None, collection: str, turns: list, answers: dict):
+        """After an answer: its record, collection and earlier turns, under its message's index, for a rating."""
+        index = len(history or []) - 1
+        if not last or index < 0 or history[index].get("role") != "assistant":
+            return answers
+        if any(kept["answer"] == last for kept in answers.values()):
+            return answers  # kept already, with its rating: an empty question, or a client calling this again
+        earlier = list(turns or []) if last.get("abstained") else list(turns or [])[:-1]  # with_turn added one
+        return {**answers, index: {"answer": last, "collection": collection, "history": earlier, "rating": None}}
+
+    def rate(self, answers: dict, request=None, like=None):
+        """A thumbs up or down under an answer (clicked again: taken back), stored with the answer's record; a
+        thumbs down opens the box for the right answer. Refused for a collection the user may not use."""
+        import gradio as gr
+
+        index = like.index if isinstance(like.index, int) else None  # a message's index (the chat is a list)
+        kept = answers.get(index)
+        if kept is None:
+            return answers, None, gr.update(visible=False), "Only an answer can be rated."
+        try:
+            user, collection = self._allowed(request, kept["collection"])
+            number = self._rated(kept, like.liked, collection, user)
+        except AssistantError as exc:
+            return answers, None, gr.update(visible=False), f"Not rated: {inert(str(exc))}"
+        down = like.liked is False
+        note = {True: "Thank you: rated up.", False: "Thank you. What is the right answer? (optional)"}.get(
+            like.liked, "Rating taken back.")
+        return {**answers, index: {**kept, "rating": number}}, index if down else None, gr.update(visible=down), note
+
+    def _rated(self, kept: dict, liked, collection: str, user) -> int | None:
+        """Store, change or take back the rating of one kept answer; its number, or None when taken back."""
+        number, up = kept["rating"], liked is True
+        if liked not in (True, False):
+            if number is not None:
+                self.feedback.withdraw(number)
+            return None
+        if number is not None:
+            self.feedback.change(number, up)
+            return number
+        answer = Answer.model_validate(kept["answer"])
+        past = [Turn(**t) for t in kept["history"]]
+        return self.feedback.add(rating(answer, up, collection, user.name if user else None, past))
+
+    def correct(self, text: str, answers: dict, rated: int | None, request=None):
+        """The right answer, in the user's words, joins the thumbs down it follows."""
+        import gradio as gr
+
+        kept = answers.get(rated) if rated is not None else None
+        text = (text or "").strip()
+        if kept is None or kept["rating"] is None or not text:
+            return gr.skip(), gr.skip(), "Write the right answer, then Send." if kept else gr.skip()
+        try:
+            self._allowed(request, kept["collection"])
+            self.feedback.correct(kept["rating"], text[: self.workspace.settings.server.max_question_chars])
+        except AssistantError as exc:
+            return gr.skip(), gr.skip(), f"Not kept: {inert(str(exc))}"
+        return "", gr.update(visible=False), "Thank you: your answer is kept with the question, for the team's eval."
+
 
 def _refused(note: str):
     """The Documents tab's outputs when the user may not see or change this collection: nothing of it."""
@@ -400,6 +467,7 @@ def build(workspace: Workspace, access: Access | None = None, audit: AuditLog | 
     with gr.Blocks(title="Document assistant") as demo:
         gr.Markdown("## Ask your documents\nAnswers come only from the indexed documents, with the passages they cite.")
         turns, last = gr.State([]), gr.State(None)  # the conversation; the last answer record ("open document")
+        rated = SimpleNamespace(answers=gr.State({}), index=gr.State(None))  # each answer by message; the one rated down
         # with accounts any value passes Gradio's check of choices (those of the page everyone loads, empty):
         # the handlers refuse a collection that is not the user's
         collection = gr.Dropdown(names, value=names[0] if names else None, label="Collection", elem_id="collection",
@@ -409,12 +477,13 @@ def build(workspace: Workspace, access: Access | None = None, audit: AuditLog | 
             side = _sources_panel(gr)
         with gr.Tab("Documents", elem_id="documents-tab"):
             docs = _documents_panel(gr, workspace.settings)
-        _wire_chat(gr, handlers, chat, side, collection, turns, last)
+        asked = _wire_chat(gr, handlers, chat, side, collection, turns, last)
         _wire_documents(demo, handlers, docs, collection)
         cleared = ([], _EMPTY_SOURCES, "", [], None, "")
         resets = [chat.chat, side.sources, chat.box, turns, last, side.document]
         chat.new.click(lambda: cleared, None, resets, queue=False)
         collection.change(handlers.switch, collection, resets + docs.views, queue=False)
+        _wire_feedback(gr, handlers, chat, asked, (collection, turns, last), rated)  # after: its resets come second
     return demo
 
 
@@ -422,8 +491,9 @@ def _typed(handlers: Handlers, gr) -> Handlers:
     """Gradio finds its special parameters by annotation (the request) and by default value (progress); with
     postponed annotations, and gradio imported lazily, give it the classes here."""
     for name in ("respond", "stop_answer", "menu", "open_document", "documents_view", "switch", "upload", "remove",
-                 "reindex"):
+                 "reindex", "rate", "correct"):
         getattr(Handlers, name).__annotations__["request"] = gr.Request
+    Handlers.rate.__annotations__["like"] = gr.LikeData
     for name in ("upload", "reindex"):
         getattr(Handlers, name).__defaults__ = (None, gr.Progress())
     return handlers
@@ -435,6 +505,7 @@ def _chat_panel(gr, workspace: Workspace) -> SimpleNamespace:
     with gr.Column(scale=3):
         # no LaTeX: the answer text comes from the model, which documents can steer
         chat = gr.Chatbot(label="Conversation", height=520, buttons=["copy"], elem_id="chat", latex_delimiters=[])
+        feedback = _feedback_panel(gr)
         with gr.Row():
             box = gr.Textbox(placeholder="Ask a question about your documents…", show_label=False, scale=5, elem_id="question")
             send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
@@ -448,7 +519,17 @@ def _chat_panel(gr, workspace: Workspace) -> SimpleNamespace:
             rerank = gr.Checkbox(value=bool(s.retrieval.reranker), interactive=bool(s.retrieval.reranker), elem_id="rerank",
                                  label="Rerank passages" + ("" if s.retrieval.reranker else " (no reranker: set retrieval.reranker in the settings)"))
     return SimpleNamespace(chat=chat, box=box, send=send, stop=stop, new=new, model=model, top_k=top_k,
-                           temperature=temperature, rerank=rerank)
+                           temperature=temperature, rerank=rerank, feedback=feedback)
+
+
+def _feedback_panel(gr) -> SimpleNamespace:
+    """Under the chat: what a rating says back, and after a thumbs down a box for the right answer."""
+    note = gr.Markdown(elem_id="feedback-note")
+    with gr.Column(visible=False, elem_id="correction") as panel:
+        box = gr.Textbox(label="What is the right answer?", lines=2, elem_id="correction-text",
+                         placeholder="In your words; the team checks it against the documents")
+        send = gr.Button("Send", size="sm", elem_id="correction-send")
+    return SimpleNamespace(note=note, panel=panel, box=box, send=send)
 
 
 def _sources_panel(gr) -> SimpleNamespace:
@@ -477,14 +558,31 @@ def _documents_panel(gr, s) -> SimpleNamespace:
                            managing=[uploader, drop, rebuild])
 
 
-def _wire_chat(gr, handlers: Handlers, chat, side, collection, turns, last) -> None:
+def _wire_chat(gr, handlers: Handlers, chat, side, collection, turns, last) -> list:
+    """The question's events (returned, so an answer's record can be kept after them), stop and open document."""
     asked = [chat.box, chat.chat, turns, collection, chat.model, chat.top_k, chat.temperature, chat.rerank]
-    for trigger in (chat.box.submit, chat.send.click):
-        trigger(handlers.respond, asked, [chat.chat, side.sources, chat.box, turns, last])
+    events = [trigger(handlers.respond, asked, [chat.chat, side.sources, chat.box, turns, last])
+              for trigger in (chat.box.submit, chat.send.click)]
     side.opener.change(handlers.open_document, [side.opener, last, collection], side.document, queue=False).then(
         None, None, None, js="() => document.getElementById('doc-mark')?.scrollIntoView({block: 'center'})")
     # not queued: a stop must not wait behind the answer it stops
     chat.stop.click(handlers.stop_answer, None, None, queue=False)
+    return events
+
+
+def _wire_feedback(gr, handlers: Handlers, chat, asked: list, conversation: tuple, rated) -> None:
+    """Each answer kept by its message's index; thumbs up or down under it; the right answer after a thumbs
+    down; all forgotten with the conversation. Not queued: none of them waits for the model."""
+    collection, turns, last = conversation
+    fb = chat.feedback
+    for event in asked:
+        event.then(handlers.keep, [chat.chat, last, collection, turns, rated.answers], rated.answers, queue=False)
+    chat.chat.like(handlers.rate, rated.answers, [rated.answers, rated.index, fb.panel, fb.note], queue=False)
+    for trigger in (fb.send.click, fb.box.submit):
+        trigger(handlers.correct, [fb.box, rated.answers, rated.index], [fb.box, fb.panel, fb.note], queue=False)
+    for trigger in (chat.new.click, collection.change, chat.chat.clear):
+        trigger(lambda: ({}, None, gr.update(visible=False), ""), None,
+                [rated.answers, rated.index, fb.panel, fb.note], queue=False)
 
 
 def _wire_documents(demo, handlers: Handlers, docs, collection) -> None:

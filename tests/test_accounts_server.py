@@ -242,6 +242,67 @@ def test_each_answer_leaves_one_audit_line(served):
     assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 
+def rate_in_window(url: str, client: httpx.Client, collection: str, model: str, liked, correction: str = "",
+                   session: str | None = None) -> tuple[str, str]:
+    """Ask, keep the answer (the page's step after it), rate it, and send a correction: the rating's and the
+    correction's outputs, as text."""
+    import uuid
+
+    session = session or uuid.uuid4().hex[:10]
+    ask_fn = gradio_queue.event_id(url, "ask", "click", client)
+    done = gradio_queue.result(url, ask_fn, [QUESTION, [], None, collection, model, 4, 0.0, False], client, session)
+    history = done["output"]["data"][0]
+    gradio_queue.result(url, gradio_queue.after(url, ask_fn, client), [history, None, collection, None, None], client,
+                        session)
+    index = len(history) - 1
+    rated = gradio_queue.result(url, gradio_queue.event_id(url, "chat", "like", client), [None], client, session,
+                                {"index": index, "value": [history[index]["content"]], "liked": liked})
+    sent = {}
+    if correction:
+        send = gradio_queue.event_id(url, "correction-send", "click", client)
+        sent = gradio_queue.result(url, send, [correction, None, None], client, session)
+    return json.dumps(rated["output"]), json.dumps(sent.get("output"))
+
+
+def ratings(root):
+    from assistant.feedback import FILE, Feedback
+
+    return Feedback(root / "data" / FILE).ratings()
+
+
+def test_a_thumbs_down_in_the_chat_window_keeps_the_users_correction_with_the_answer(served):
+    url, before = served["url"], len(ratings(served["root"]))
+    rated, sent = rate_in_window(url, ui(served, "alice"), "alpha", served["model"], False, "It rests 14 hours.")
+    assert "What is the right answer?" in rated and "kept with the question" in sent
+    [new] = ratings(served["root"])[before:]
+    assert (new.user, new.collection, new.question, new.up) == ("alice", "alpha", QUESTION, False)
+    assert [c.source for c in new.cited] == ["alpha-notes.md"] and new.closest[0] == "alpha-notes.md"
+    assert new.correction == "It rests 14 hours." and "14 hours" in new.answer and new.abstained is False
+    path = served["root"] / "data" / "feedback.sqlite"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    rated, _ = rate_in_window(url, ui(served, "root"), "beta", served["model"], True)
+    assert "rated up" in rated and [(r.user, r.collection, r.up) for r in ratings(served["root"])[before + 1:]] == [
+        ("root", "beta", True)]
+
+
+def test_a_rating_for_a_collection_not_the_users_is_refused(served):
+    url, before = served["url"], len(ratings(served["root"]))
+    alice = ui(served, "alice")
+    session = "alice-rates-beta"
+    ask_fn = gradio_queue.event_id(url, "ask", "click", alice)
+    done = gradio_queue.result(url, ask_fn, [QUESTION, [], None, "alpha", served["model"], 4, 0.0, False], alice, session)
+    history = done["output"]["data"][0]  # her answer, then kept as if it came from beta: the rating is refused
+    gradio_queue.result(url, gradio_queue.after(url, ask_fn, alice), [history, None, "beta", None, None], alice, session)
+    like = gradio_queue.event_id(url, "chat", "like", alice)
+    refused = gradio_queue.result(url, like, [None], alice, session, {"index": len(history) - 1, "value": [], "liked": False})
+    assert "Not rated" in json.dumps(refused["output"]) and "is not yours" in json.dumps(refused["output"])
+    nothing = gradio_queue.result(url, like, [None], alice, session, {"index": 0, "value": [], "liked": True})
+    assert "Only an answer can be rated" in json.dumps(nothing["output"])  # her own question, not an answer
+    forged = gradio_queue.result(url, like, [None], alice, session, {"index": [1, 0], "value": [], "liked": False})
+    assert "Only an answer can be rated" in json.dumps(forged["output"])  # not a message's index
+    assert len(ratings(served["root"])) == before
+
+
 @pytest.mark.browser
 def test_in_the_browser_a_member_sees_only_their_collection_and_no_document_buttons(served, browser):
     url = served["url"]
@@ -311,3 +372,40 @@ def test_without_accounts_the_server_is_as_before(open_server):
     with httpx.Client(timeout=300) as window:
         assert "14 hours" in ask_in_window(open_server, window, "beta")
     assert not (open_server["root"] / "data" / "audit").exists() and not (open_server["root"] / "data" / "users.sqlite").exists()
+
+
+def test_without_accounts_a_rating_names_no_user_and_a_second_click_takes_it_back(open_server):
+    url = open_server["url"]
+    with httpx.Client(timeout=300) as window:
+        rated, sent = rate_in_window(url, window, "beta", open_server["model"], False, "Fourteen hours.", "open-1")
+        assert "What is the right answer?" in rated and "kept with the question" in sent
+        [kept] = ratings(open_server["root"])
+        assert (kept.user, kept.collection, kept.up, kept.correction) == (None, "beta", False, "Fourteen hours.")
+        like = gradio_queue.event_id(url, "chat", "like", window)
+        gradio_queue.result(url, like, [None], window, "open-1", {"index": 1, "value": [], "liked": True})
+        assert [(r.up, r.correction) for r in ratings(open_server["root"])] == [(True, "Fourteen hours.")]
+        back = gradio_queue.result(url, like, [None], window, "open-1", {"index": 1, "value": [], "liked": ""})
+        assert "Rating taken back" in json.dumps(back["output"]) and ratings(open_server["root"]) == []
+
+
+@pytest.mark.browser
+def test_in_the_browser_a_thumbs_down_and_the_right_answer_are_kept(open_server, browser, artifacts):
+    url, before = open_server["url"], len(ratings(open_server["root"]))
+    page = browser.new_page()
+    page.goto(url)
+    page.locator("#question textarea").fill(QUESTION)
+    page.locator("#ask").click()
+    page.wait_for_selector("#sources h3", timeout=60_000)
+    assert not page.locator("#correction").is_visible()
+    page.locator("#chat").get_by_role("button", name="Dislike").last.click()
+    page.wait_for_selector("#correction-text textarea", timeout=30_000)
+    page.locator("#correction-text textarea").fill("The loaf rests for fourteen hours.")
+    page.locator("#correction-send").click()
+    page.wait_for_function("document.querySelector('#feedback-note')?.innerText.includes('kept with the question')",
+                           timeout=30_000)
+    page.screenshot(path=str(artifacts / "feedback-thumbs-down.png"), full_page=True)
+    assert not page.locator("#correction").is_visible()
+    [kept] = ratings(open_server["root"])[before:]
+    assert (kept.up, kept.question, kept.correction) == (False, QUESTION, "The loaf rests for fourteen hours.")
+    assert kept.collection == "corpus" and kept.closest  # the menu's first collection; its closest files kept
+    page.close()

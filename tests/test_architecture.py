@@ -11,6 +11,7 @@ LAYERS = {
     "errors": 0, "records": 0, "offline": 0,
     "config": 1, "sqlitefile": 1, "notes": 1, "conversation": 1, "gguf": 1, "guard": 1, "names": 1.5, "citations": 1, "grounding": 1, "focus": 1.5, "budget": 1, "filters": 1, "uploads": 1, "webguard": 1,
     "throttle": 1, "audit": 1,  # the count of failed sign-ins; the audit trail's files
+    "feedback": 1,  # the chat window's ratings (feedback.sqlite)
     "users": 2, "access": 2.5,  # the accounts (users.sqlite); what each may do
     "embed": 2, "store": 2, "manifest": 2, "lexical": 2, "modelfiles": 2, "prompts": 2, "generate": 2, "remote": 2,
     "client": 2,  # `ask` and `chat` through a running server (standard library HTTP)
@@ -24,6 +25,7 @@ LAYERS = {
     "ingest.pipeline": 4, "ingest.watch": 4.5, "answer": 4,
     "library": 4.7,  # a collection's documents, used by app
     "eval.types": 0.5, "eval.questions": 1, "eval.scoring": 1, "eval.aggregate": 2, "eval.report": 3, "eval.compare": 2,
+    "eval.feedback_set": 2,  # the thumbs-down ratings as a question set
     "app": 5,
     "eval.runner": 6,
     "ui": 6, "api": 6,

@@ -322,3 +322,15 @@ def test_the_metric_names_are_defined_once():
     assert set(retrieval_metrics([("a.md", "x")], ["a.md"], [])) == set(RETRIEVAL_METRICS)
     named = set(RETRIEVAL_METRICS) | set(ANSWER_METRICS) | set(COST_METRICS) | {"retrieval_ms"}
     assert set(HEADLINE) <= named and set(PER_TYPE) <= named
+
+
+def test_a_draft_from_feedback_is_answered_but_its_correctness_left_unscored(tmp_path):
+    draft = Question(id="fb-2026-11-29-1", question="Who built tower 1?", answer="", keywords=[], sources=["a.md"],
+                     answerable=True, to_confirm=True)
+    rows = runner.run(fake_app(FakeService()), [draft, *questions(1)], tmp_path, progress=False)
+    assert rows[0].answered and rows[0].correct is None and rows[0].retrieval["hits@10"] == 1.0
+    assert rows[1].correct is True
+    meta = {"n_questions": 2, "retrieval_only": False, "model": "m", "embedder": "e", "corpus": "/c",
+            "corpus_fingerprint": "f", "documents": 1}
+    saved = report.write(tmp_path, meta, rows)
+    assert saved["aggregate"]["correct"] == 1.0 and saved["counts"]["correct"] == 1  # the draft counts nowhere

@@ -32,10 +32,12 @@ class Question(BaseModel, extra="ignore"):
     evidence: list[str] = Field(default_factory=list)
     split: str | None = None
     history: list[Turn] = Field(default_factory=list, description="earlier turns: the question is a follow-up to them")
+    to_confirm: bool = Field(False, description="a draft (from `assistant feedback export`): a person has yet to "
+                             "confirm answerable, keywords and sources; its correctness is not scored without keywords")
 
     @model_validator(mode="after")
     def _keywords_fit_answerable(self) -> "Question":
-        if self.answerable and not self.keywords:
+        if self.answerable and not self.keywords and not self.to_confirm:
             raise ValueError("an answerable question needs at least one keyword group")
         if any(not group or not all(k.strip() for k in group) for group in self.keywords):
             raise ValueError("keyword groups must be non-empty lists of non-empty strings")

@@ -108,7 +108,8 @@ def _answer_fields(app: App, q: Question, answer: Answer) -> dict:
         "answer": answer.answer, "abstained": answer.abstained, "abstain_reason": answer.abstain_reason,
         "withheld": answer.withheld, "unknown_names": answer.unknown_names,
         "standalone_question": answer.standalone_question,
-        "correct": scoring.is_correct(answer.answer, answer.abstained, q.keywords, q.answer, q.answerable),
+        "correct": None if q.to_confirm and q.answerable and not q.keywords  # a draft: nothing to score it on
+        else scoring.is_correct(answer.answer, answer.abstained, q.keywords, q.answer, q.answerable),
         "citations": answer.citations, "passages": answer.passages,
         "citation_precision": scoring.citation_precision([c.source for c in answer.citations], q.sources)
         if q.answerable else None,

@@ -27,11 +27,19 @@ def event_id(url: str, elem_id: str, trigger: str, client: httpx.Client | None =
     raise LookupError(f"no {trigger} event on #{elem_id}")
 
 
-def join(url: str, fn: int, data: list, session: str | None = None, client: httpx.Client | None = None) -> str:
-    """Queue the event with these inputs; returns the session hash to read its updates with."""
+def after(url: str, fn: int, client: httpx.Client | None = None) -> int:
+    """The fn_index of the event the page runs after event `fn` (its `.then`)."""
+    config = (client or httpx).get(f"{url}/config", timeout=30).json()
+    return next(dep["id"] for dep in config["dependencies"] if dep.get("trigger_after") == fn)
+
+
+def join(url: str, fn: int, data: list, session: str | None = None, client: httpx.Client | None = None,
+         event_data: dict | None = None) -> str:
+    """Queue the event with these inputs (and the event's own data: a like's index and value); returns the
+    session hash to read its updates with."""
     session = session or uuid.uuid4().hex[:10]
-    r = (client or httpx).post(f"{url}/gradio_api/queue/join", timeout=30,
-                   json={"data": data, "fn_index": fn, "session_hash": session, "event_data": None, "trigger_id": None})
+    r = (client or httpx).post(f"{url}/gradio_api/queue/join", timeout=30, json={
+        "data": data, "fn_index": fn, "session_hash": session, "event_data": event_data, "trigger_id": None})
     r.raise_for_status()
     return session
 
@@ -53,10 +61,11 @@ def updates(url: str, session: str, client: httpx.Client | None = None, timeout:
             client.close()
 
 
-def result(url: str, fn: int, data: list, client: httpx.Client | None = None, session: str | None = None) -> dict:
+def result(url: str, fn: int, data: list, client: httpx.Client | None = None, session: str | None = None,
+           event_data: dict | None = None) -> dict:
     """Join and read to the end: the completed message (its `output`, and `success`). Events of one `session`
     share its state (a menu's choices a former event set)."""
-    session = join(url, fn, data, session, client)
+    session = join(url, fn, data, session, client, event_data)
     for message in updates(url, session, client):
         if message.get("msg") == "process_completed":
             return message
