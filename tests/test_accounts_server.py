@@ -43,8 +43,6 @@ class Always(ScriptedGenerator):
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from assistant.serve import serve
-
     root = tmp_path_factory.mktemp("accounts")
     corpus = copy_test_corpus(root)
     for name, text in (("alpha", "# Rye bread\n\nThe rye loaf of the Vellholm bakery rests for 14 hours before it is "
@@ -61,13 +59,7 @@ def served(tmp_path_factory):
     made = {"alice": users.add("alice", collections=["alpha"], known=names),
             "bob": users.add("bob", collections=["beta"], known=names),
             "root": users.add("root", admin=True, known=names)}
-    workspace = Workspace(settings)
-    workspace.engines.__dict__["embedder"] = FakeEmbedder()
-    for app in workspace.apps():
-        app.ingest()
-    for model in {settings.model.name, *workspace.engines.model_names()}:
-        workspace.engines._generators[model] = Always()
-    server = serve(workspace, block=False)
+    server = _scripted_server(settings)
     yield {"url": server.url, "made": made, "root": root, "users": users, "model": settings.model.name}
     server.close()
 
@@ -334,7 +326,6 @@ def test_in_the_browser_a_member_sees_only_their_collection_and_no_document_butt
 @pytest.fixture(scope="module")
 def open_server(tmp_path_factory):
     """The same collections with no accounts, and the one `server.api_key` of before."""
-    from assistant.serve import serve
 
     root = tmp_path_factory.mktemp("no-accounts")
     corpus = copy_test_corpus(root)
@@ -344,13 +335,7 @@ def open_server(tmp_path_factory):
                              store__collections={"beta": root / "beta"}, model__warm_up=False, server__api_key="k-1",
                              answer__second_look_k=0, answer__min_score=-1.0, answer__unknown_names=False,
                              answer__rewrite_followups=False)
-    workspace = Workspace(settings)
-    workspace.engines.__dict__["embedder"] = FakeEmbedder()
-    for app in workspace.apps():
-        app.ingest()
-    for model in {settings.model.name, *workspace.engines.model_names()}:
-        workspace.engines._generators[model] = Always()
-    server = serve(workspace, block=False)
+    server = _scripted_server(settings)
     yield {"url": server.url, "root": root, "model": settings.model.name}
     server.close()
 
@@ -409,3 +394,16 @@ def test_in_the_browser_a_thumbs_down_and_the_right_answer_are_kept(open_server,
     assert (kept.up, kept.question, kept.correction) == (False, QUESTION, "The loaf rests for fourteen hours.")
     assert kept.collection == "corpus" and kept.closest  # the menu's first collection; its closest files kept
     page.close()
+
+
+def _scripted_server(settings):
+    """A real server over these settings' collections, ingested with the fake embedder, every model scripted."""
+    from assistant.serve import serve
+
+    workspace = Workspace(settings)
+    workspace.engines.__dict__["embedder"] = FakeEmbedder()
+    for app in workspace.apps():
+        app.ingest()
+    for model in {settings.model.name, *workspace.engines.model_names()}:
+        workspace.engines._generators[model] = Always()
+    return serve(workspace, block=False)
