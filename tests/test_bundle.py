@@ -50,9 +50,16 @@ def _fake_bundle(root: Path) -> Path:
     return project
 
 
+def _make(project: Path, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    """`make` as a user types it: not a sub-make of `make test`, whose MAKEFLAGS would add
+    "Entering directory" lines to the plan the tests read."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
+    return subprocess.run(["make", "--no-print-directory", *args, f"PYTHON={PYTHON}"], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
 def _make_install(project: Path, *flags: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", *flags, "install", f"PYTHON={PYTHON}"], cwd=project, capture_output=True,
-                          text=True, timeout=120)
+    return _make(project, *flags, "install")
 
 
 def test_an_intact_bundle_passes_the_check(tmp_path):
@@ -133,8 +140,7 @@ def test_make_install_in_a_bundle_with_debs_says_how_to_install_ocr_and_make_ocr
     (project / "debs" / "RELEASE").write_text("debian bookworm amd64\n")
     plan = _make_install(project, "-n", "-B").stdout
     assert "command -v tesseract >/dev/null ||" in plan and hint in plan and "rapidocr" in plan
-    ocr = subprocess.run(["make", "-n", "ocr", "DRY_RUN=1", f"PYTHON={PYTHON}"], cwd=project, capture_output=True,
-                         text=True, timeout=60).stdout
+    ocr = _make(project, "-n", "ocr", "DRY_RUN=1", timeout=60).stdout
     assert ocr.strip() == f"{PYTHON} tools/install_ocr_debs.py --dry-run"
 
 
