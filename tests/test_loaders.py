@@ -40,6 +40,23 @@ def test_docx_headings_and_a_table_kept_whole(tmp_path):
     assert table[0].heading == "Ferry operations > Timetable, rows 1-3"  # a table chunk names its rows
 
 
+def test_a_docx_table_loses_its_empty_spacer_column_and_writes_a_merged_cell_once(tmp_path):
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=3)
+    for r, (a, c) in enumerate([("Function", "Equivalent"), ("date(...)", "strftime('%Y-%m-%d', ...)"),
+                                ("time(...)", "strftime('%H:%M:%S', ...)")]):
+        table.cell(r, 0).text, table.cell(r, 2).text = a, c  # the middle column stays empty, as pandoc writes it
+    merged = document.add_table(rows=2, cols=2)
+    merged.cell(0, 0).merge(merged.cell(0, 1)).text = "Limits"
+    merged.cell(1, 0).text, merged.cell(1, 1).text = "columns", "2000"
+    document.save(tmp_path / "dates.docx")
+    text = load(tmp_path / "dates.docx", tmp_path).text
+    assert "| Function | Equivalent |\n|---|---|\n| date(...) | strftime('%Y-%m-%d', ...) |" in text
+    assert "| Limits |  |" in text and "| columns | 2000 |" in text  # once, and the row below keeps its columns
+
+
 def test_html_keeps_the_article_and_drops_navigation(tmp_path):
     page = tmp_path / "news.html"
     page.write_text(HTML)

@@ -3,9 +3,11 @@
 Every reader of a tabular format (sheets, CSV, ODS, and tables inside slides, e-books or
 documents) writes its tables with `markdown_table`, so the chunker can recognise them
 (`is_table`) and cut them by rows with the header repeated (chunking.py). Cells are kept on one
-line: whitespace runs become one space and a `|` is escaped.
+line: whitespace runs become one space and a `|` is escaped. Rows and columns empty throughout
+(a converter's spacer column) are dropped: a small model reading `| date(...) |  | strftime(...) |`
+may take the empty cell for the value.
 
-    >>> print(markdown_table([["City", "Pop."], ["Oslo", "709,000"]]))
+    >>> print(markdown_table([["City", "", "Pop."], ["Oslo", None, "709,000"], ["", "", ""]]))
     | City | Pop. |
     |---|---|
     | Oslo | 709,000 |
@@ -34,9 +36,10 @@ def markdown_table(rows: list[list[object]]) -> str:
     if not lines:
         return ""
     width = max(len(row) for row in lines)
-    while width > 1 and not any(len(row) >= width and row[width - 1] for row in lines):
-        width -= 1  # trailing columns empty in every row
-    lines = [(row + [""] * width)[:width] for row in lines]
+    lines = [row + [""] * (width - len(row)) for row in lines]
+    kept = [i for i in range(width) if any(row[i] for row in lines)]  # a column empty in every row says nothing
+    lines = [[row[i] for i in kept] for row in lines]
+    width = len(kept)
     text = ["| " + " | ".join(row) + " |" for row in lines]
     text.insert(1, "|" + "---|" * width)
     return "\n".join(text)

@@ -22,6 +22,7 @@ import zipfile
 from assistant.errors import IngestError
 from assistant.ingest.archive import ZIP_ERRORS, check_zip, damaged
 from assistant.ingest.limits import Budget
+from assistant.ingest.tables import markdown_table
 
 _BLOCK = 1 << 16
 
@@ -71,14 +72,17 @@ def _style(paragraph, names: dict[str, str]) -> str:
 
 
 def _table(table, budget: Budget) -> str:
+    """The table as a Markdown table (tables.py); a cell merged across columns is written once, in its first
+    column (python-docx gives it once per grid column it spans), so the other cells stay under their headers."""
     rows = []
     for row in table.rows:
         budget.tick()
-        cells = [" ".join(cell.text.split()).replace("|", "\\|") for cell in row.cells]
-        rows.append("| " + " | ".join(cells) + " |")
-    if len(rows) > 1:
-        rows.insert(1, "|" + "---|" * len(table.columns))
-    return "\n".join(rows)
+        cells, seen = [], set()
+        for cell in row.cells:
+            cells.append("" if id(cell._tc) in seen else cell.text)
+            seen.add(id(cell._tc))
+        rows.append(cells)
+    return markdown_table(rows)
 
 
 def _count_xml(data: bytes, source: str, budget: Budget) -> None:
