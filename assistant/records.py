@@ -27,7 +27,7 @@ class Document(BaseModel):
     source: str = Field(description="path relative to the corpus folder, with / separators")
     title: str
     text: str
-    content_hash: str = Field(description="sha256 of the file's bytes")
+    content_hash: str = Field(description="sha256 of the file's bytes, its reader's version and the chunker's")
     markdown: bool = Field(False, description="headings are written '# ...' (Markdown, and HTML/DOCX converted to it)")
     pages: list[int] = Field(default_factory=list, description="character offset where each page starts (PDF); page 1 first")
     meta: str = Field("", description="the document's own 'Key: value' header lines (Source:, Published:), for lexical search")

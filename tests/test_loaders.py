@@ -163,3 +163,27 @@ def test_a_pdf_indexed_by_the_earlier_reader_is_read_again(tmp_path, fake_embedd
         loaders.READER_VERSIONS.clear()
         loaders.READER_VERSIONS.update(old)
     assert report.updated == ["report.pdf"] and report.unchanged == 1
+
+
+def test_an_index_cut_by_an_earlier_chunker_is_cut_again(tmp_path, fake_embedder):
+    """The chunker's version is part of every file's content hash: when the same text would be cut
+    differently, the next ingest cuts every file again (no --rebuild), and the store keeps no old chunk."""
+    from assistant.ingest import chunking
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "notes.txt").write_text("Notes about ice.\n")
+    (corpus / "tides.md").write_text("# Tides\n\nHigh water at noon.\n")
+    store = ChromaStore(tmp_path / "chroma", "col", fake_embedder.id, fake_embedder.dimension)
+    manifest = Manifest(tmp_path / "manifest.sqlite", "col")
+    ingest(corpus, store, manifest, fake_embedder, 60, 10)
+    before = store.count()
+    old = chunking.VERSION
+    try:
+        chunking.VERSION = "a-later-chunker"
+        report = ingest(corpus, store, manifest, fake_embedder, 60, 10)
+        again = ingest(corpus, store, manifest, fake_embedder, 60, 10)
+    finally:
+        chunking.VERSION = old
+    assert sorted(report.updated) == ["notes.txt", "tides.md"] and report.unchanged == 0
+    assert again.unchanged == 2 and store.count() == before  # the old chunks were replaced, not kept beside

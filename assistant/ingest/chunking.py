@@ -27,6 +27,10 @@ from dataclasses import dataclass
 from assistant.ingest.tables import is_table
 from assistant.records import Chunk, Document, Part
 
+# Part of every file's content hash (loaders.py): raise it when the same text would be cut differently,
+# so an index made by the earlier chunker is cut again at the next ingest instead of keeping old chunks.
+VERSION = "rows-1"  # tables cut by rows with the header repeated (2026-11-29)
+
 _PARAGRAPH = re.compile(r"\S.*?(?=[ \t]*\n[ \t]*\n|\s*\Z)", re.S)
 _SENTENCE = re.compile(r"\S.*?(?:[.!?][\"')\]]*(?=\s)|\n|\Z)", re.S)
 _WORD = re.compile(r"\S+")

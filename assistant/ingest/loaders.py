@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 from assistant.errors import IngestError
+from assistant.ingest import chunking
 from assistant.ingest.limits import Limits
 from assistant.ingest.formats import EXTRA
 from assistant.records import Document, Part
@@ -42,8 +43,9 @@ READER_VERSIONS = {".pdf": "pdfium-2", ".html": f"unescaped-1 {_TABLES}", ".htm"
 
 
 def content_hash(path: Path, data: bytes) -> str:
-    """What decides whether a file changed since it was indexed: its bytes, and its reader's version."""
-    version = READER_VERSIONS.get(path.suffix.lower(), "")
+    """What decides whether a file changed since it was indexed: its bytes, its reader's version and the
+    chunker's (chunking.VERSION)."""
+    version = f"{READER_VERSIONS.get(path.suffix.lower(), '')} {chunking.VERSION}"
     return hashlib.sha256(version.encode() + data).hexdigest()
 
 
