@@ -563,7 +563,8 @@ def _render_client(r) -> list[str]:
     return _head(r, "client", "`assistant ask` against the chat window: time to the first answer text") + [
         f"One warm `assistant serve` over the seeds ({x['model']}); {len(x['rounds'])} rounds, each one seeds-dev "
         "question asked by both, the side going first alternating (the second finds the prompt cached). Chat window: "
-        "chromium, signed in, from the click on Ask to the first text in the assistant bubble. `assistant ask`: a new "
+        "chromium on the server's 2 cores (reduced motion, a blank page outside its turns), signed in, from the click "
+        "on Ask to the first text in the assistant bubble. `assistant ask`: a new "
         "process, from its start to the first byte on stdout; every answer came through the server (its audit line). "
         "Server: the server's own time to the first shown sentence; overhead: observed less that.", "",
         "| | first answer text | server | overhead |", "|---|---|---|---|",
