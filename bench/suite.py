@@ -559,10 +559,12 @@ def render(results: dict) -> str:
 def _render_client(r) -> list[str]:
     x = r["client"]["result"]
     chat, cli = x["chat window"], x["assistant ask"]
-    holds = "holds" if x["difference_s"] <= x["target_s"] else "does not hold"
-    return _head(r, "client", "`assistant ask` against the chat window: time to the first answer text") + [
+    # the model's own time varies from answer to answer on a shared machine (and the browser takes some of its
+    # cores): the overheads, each observed time less the server's time for that answer, compare the clients
+    holds = "holds" if x["overhead_difference_s"] <= x["target_s"] else "does not hold"
+    lines = _head(r, "client", "`assistant ask` against the chat window: time to the first answer text") + [
         f"One warm `assistant serve` over the seeds ({x['model']}); {len(x['rounds'])} rounds, each one seeds-dev "
-        "question asked by both, the side going first alternating (the second finds the prompt cached). Chat window: "
+        "question asked by both, the side going first alternating (the second may find part of its prompt cached). Chat window: "
         "chromium on the server's 2 cores (reduced motion, a blank page outside its turns), signed in, from the click "
         "on Ask to the first text in the assistant bubble. `assistant ask`: a new "
         "process, from its start to the first byte on stdout; every answer came through the server (its audit line). "
@@ -572,7 +574,13 @@ def _render_client(r) -> list[str]:
         f"| `assistant ask` | {cli['observed_s']} s | {cli['server_shown_s']} s | {cli['overhead_s']} s |",
         f"| `assistant ask` later by | {x['difference_s']} s (per round: {x['round_difference_s']} s) | | "
         f"{x['overhead_difference_s']} s |", "",
-        f"Target: `assistant ask` at most {x['target_s']:g} s later than the chat window; it {holds}.", ""]
+        f"Target: `assistant ask` at most {x['target_s']:g} s later than the chat window, for the same work on the "
+        f"server (the overheads' difference): it {holds}."]
+    if chat["server_shown_s"] > cli["server_shown_s"]:
+        lines.append("The server took longer over the chat window's answers: headless chromium, painting in software on "
+                     "the same 2 cores, takes CPU from the model while its answer streams (a browser on the reader's own "
+                     "machine would not); so the first column compares the machines' load, the last the clients.")
+    return lines + [""]
 
 
 def _head(r, name, title) -> list[str]:
