@@ -8,6 +8,7 @@ Sections (all by default; `--only` runs some and keeps the others' last results)
   bandwidth   memory copy bandwidth, the ceiling for generation on a CPU (every token reads every weight)
   generation  one prompt, the same model: the answer service against bare llama-cpp-python
   reuse       time to first token of a first question, the next one, and a follow-up (seeds)
+  client      first answer text: `assistant ask` against the chat window, on one warm server (bench/client_latency.py)
   embedder    MiniLM in float32 against bfloat16 (`embed_precision`): chunks/s and the cosine between them
   ingest      the 609 MultiHop-RAG articles: documents/s, chunks/s, peak memory, time per stage; re-ingest
   scale       retrieval p50/p95 and memory at 10k, 100k and 1M chunks (synthetic copies of MultiHop)
@@ -266,6 +267,24 @@ def _row(first_shown_s, answer) -> dict:
             "abstained": answer.abstained and answer.abstain_reason == "weak_evidence", "answer": answer.answer[:200]}
 
 
+# --- `assistant ask` against the chat window, on one warm server -------------------------------------
+
+def client(args) -> dict:
+    from bench.client_latency import CHAT, CLI, measure
+    from tests.support.browser import FLAGS, chromium_path  # the browser as the tests drive it
+
+    out = measure(VENV_BIN, args.shared, args.repeats, chromium_path(), FLAGS)
+    rounds = out["rounds"]
+    for side in (CHAT, CLI):
+        out[side] = {k: median([r[side][k] for r in rounds]) for k in ("observed_s", "server_shown_s", "overhead_s")}
+        out[side]["abstained"] = sum(r[side]["abstained"] for r in rounds)
+    out["difference_s"] = round(out[CLI]["observed_s"] - out[CHAT]["observed_s"], 3)
+    out["round_difference_s"] = median([r["difference_s"] for r in rounds])
+    out["overhead_difference_s"] = round(out[CLI]["overhead_s"] - out[CHAT]["overhead_s"], 3)
+    out.update({"model": rounds[0][CLI]["model"], "target_s": 1.0, "command": "bench/suite.py --only client"})
+    return out
+
+
 # --- ingest ------------------------------------------------------------------------------------
 
 def ingest(args) -> dict:
@@ -423,7 +442,7 @@ def _du(folder: Path) -> int:
 
 
 SECTIONS = {"machine": machine, "startup": startup, "bandwidth": bandwidth, "generation": generation,
-            "reuse": reuse, "embedder": embedder, "ingest": ingest, "scale": scale}
+            "reuse": reuse, "client": client, "embedder": embedder, "ingest": ingest, "scale": scale}
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -439,13 +458,9 @@ def render(results: dict) -> str:
                   "average when it started (2 cores: above 1 means another job shared them) and its command. "
                   "Figures are medians; ratios come from runs interleaved in the same process.", ""]
 
-    def head(name, title):
-        sec = r[name]
-        return [f"### {title}", "", f"{sec['date']}, load average {sec['load']}, `.venv/bin/python {sec['result']['command']}`", ""]
-
     if "startup" in r:
         x = r["startup"]["result"]
-        lines += head("startup", "Start-up")
+        lines += _head(r, "startup", "Start-up")
         lines += ["| what | seconds |", "|---|---|", f"| `assistant --help` | {x['help_s']} |"]
         for label, v in x["make_run_to_page_s"].items():
             lines.append(f"| `make run` steps to the chat page (HTTP 200), {label} | {v['page_s']} (ingest {v['ingest_s']}) |")
@@ -453,7 +468,7 @@ def render(results: dict) -> str:
     if "bandwidth" in r:
         x = r["bandwidth"]["result"]
         gen = r.get("generation", {}).get("result")
-        lines += head("bandwidth", "The hardware's limit: memory bandwidth")
+        lines += _head(r, "bandwidth", "The hardware's limit: memory bandwidth")
         lines += ["| what | figure |", "|---|---|",
                   f"| copy bandwidth, 1 thread / 2 threads | {x['copy_gb_s_1_threads']} / {x['copy_gb_s_2_threads']} GB/s |",
                   f"| model file ({x['model']}) | {x['model_bytes'] / 1e9:.2f} GB |",
@@ -465,7 +480,7 @@ def render(results: dict) -> str:
         lines.append("")
     if "generation" in r:
         x = r["generation"]["result"]
-        lines += head("generation", "Generation: the answer service against bare llama-cpp-python")
+        lines += _head(r, "generation", "Generation: the answer service against bare llama-cpp-python")
         lines += [f"The same prompt ({x['prompt_tokens']} tokens, {x['passages']} passages, built by the service for "
                   f"\"{x['question']}\"), the same model ({x['model']}) and settings; both cold (no cached prefix). "
                   "The service's time includes retrieval and the context budget.", "",
@@ -475,7 +490,7 @@ def render(results: dict) -> str:
                   f"| service / bare | {x['ratio_first_token']} | {x['ratio_tokens_s']} |", ""]
     if "reuse" in r:
         x = r["reuse"]["result"]
-        lines += head("reuse", "Prompt reuse: time to first token over the seeds")
+        lines += _head(r, "reuse", "Prompt reuse: time to first token over the seeds")
         labels = [k for k in x if isinstance(x[k], dict) and "first" in x[k]]
         lines += ["| question | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
         names = {"cold": "a question on a cold model (nothing cached)",
@@ -493,9 +508,11 @@ def render(results: dict) -> str:
         lines += ["", f"Time to the first checked sentence shown (target: {x['target_s']} s), with the model's "
                   "first token. Prompt tokens count the whole prompt; the cached prefix "
                   "(the system prompt, about 210 tokens) is not processed again.", ""]
+    if "client" in r:
+        lines += _render_client(r)
     if "embedder" in r:
         x = r["embedder"]["result"]
-        lines += head("embedder", "The embedder: float32 against bfloat16")
+        lines += _head(r, "embedder", "The embedder: float32 against bfloat16")
         lines += [f"{x['chunks']} MultiHop chunks of 150 words, interleaved runs; this CPU "
                   f"{'has' if x['cpu_has_bf16'] else 'lacks'} native bfloat16 (`embed_precision = auto` uses it only then).", "",
                   "| | seconds | chunks/s |", "|---|---|---|",
@@ -508,7 +525,7 @@ def render(results: dict) -> str:
         f, u = x["fresh"], x["unchanged"]
         stages = f["stages_s"]
         total = sum(stages.values()) or 1
-        lines += head("ingest", f"Ingest: {x['documents']} MultiHop-RAG articles")
+        lines += _head(r, "ingest", f"Ingest: {x['documents']} MultiHop-RAG articles")
         lines += ["| what | fresh | unchanged |", "|---|---|---|",
                   f"| wall time (process) | {f['wall_s']} s | {u['wall_s']} s |",
                   f"| in the pipeline | {f['pipeline_s']:.1f} s | {u['pipeline_s']:.2f} s |",
@@ -520,7 +537,7 @@ def render(results: dict) -> str:
     if "scale" in r:
         x = r["scale"]["result"]
         sizes = [k for k in x if k.isdigit()]
-        lines += head("scale", "Scale: retrieval at " + ", ".join(f"{int(n):,}" for n in sizes) + " chunks")
+        lines += _head(r, "scale", "Scale: retrieval at " + ", ".join(f"{int(n):,}" for n in sizes) + " chunks")
         lines += [f"Synthetic copies of the {x['base_chunks']:,} MultiHop chunks (150 words), one embedded store and "
                   "BM25 index each; 50 test questions; k = 4 from the candidates per retriever that each row names.", "",
                   "| chunks | build | disk | memory added | dense p50 / p95 | BM25 p50 / p95 | hybrid p50 / p95 | measured |",
@@ -537,6 +554,38 @@ def render(results: dict) -> str:
         lines.append("")
     lines.append(END)
     return "\n".join(lines)
+
+
+def _render_client(r) -> list[str]:
+    x = r["client"]["result"]
+    chat, cli = x["chat window"], x["assistant ask"]
+    # the model's own time varies from answer to answer on a shared machine (and the browser takes some of its
+    # cores): the overheads, each observed time less the server's time for that answer, compare the clients
+    holds = "holds" if x["overhead_difference_s"] <= x["target_s"] else "does not hold"
+    lines = _head(r, "client", "`assistant ask` against the chat window: time to the first answer text") + [
+        f"One warm `assistant serve` over the seeds ({x['model']}); {len(x['rounds'])} rounds, each one seeds-dev "
+        "question asked by both, the side going first alternating (the second may find part of its prompt cached). Chat window: "
+        "chromium on the server's 2 cores (reduced motion, a blank page outside its turns), signed in, from the click "
+        "on Ask to the first text in the assistant bubble. `assistant ask`: a new "
+        "process, from its start to the first byte on stdout; every answer came through the server (its audit line). "
+        "Server: the server's own time to the first shown sentence; overhead: observed less that.", "",
+        "| | first answer text | server | overhead |", "|---|---|---|---|",
+        f"| chat window | {chat['observed_s']} s | {chat['server_shown_s']} s | {chat['overhead_s']} s |",
+        f"| `assistant ask` | {cli['observed_s']} s | {cli['server_shown_s']} s | {cli['overhead_s']} s |",
+        f"| `assistant ask` later by | {x['difference_s']} s (per round: {x['round_difference_s']} s) | | "
+        f"{x['overhead_difference_s']} s |", "",
+        f"Target: `assistant ask` at most {x['target_s']:g} s later than the chat window, for the same work on the "
+        f"server (the overheads' difference): it {holds}."]
+    if chat["server_shown_s"] > cli["server_shown_s"]:
+        lines.append("The server took longer over the chat window's answers: headless chromium, painting in software on "
+                     "the same 2 cores, takes CPU from the model while its answer streams (a browser on the reader's own "
+                     "machine would not); so the first column compares the machines' load, the last the clients.")
+    return lines + [""]
+
+
+def _head(r, name, title) -> list[str]:
+    sec = r[name]
+    return [f"### {title}", "", f"{sec['date']}, load average {sec['load']}, `.venv/bin/python {sec['result']['command']}`", ""]
 
 
 def write_report(results: dict) -> None:
