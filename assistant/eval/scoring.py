@@ -6,8 +6,9 @@ The right edge is left open because the sets use stems ("geopolitic",
 "volatil"). Where the reference answer is Yes or No, only the answer's first
 word counts. An unanswerable question is answered correctly by abstaining.
 
-Retrieval: a passage is relevant when it contains an evidence span (whitespace
-removed on both sides) if the question lists evidence, else when its source is
+Retrieval: a passage is relevant when it contains an evidence span (whitespace and
+table bars `|` removed on both sides, so a table's layout, which the readers may
+change, does not decide) if the question lists evidence, else when its source is
 an expected source. The same matching tells which evidence the model read
 (`evidence_in_prompt`, on `Answer.read`).
 """
@@ -45,7 +46,7 @@ def is_correct(answer: str, abstained: bool, keywords: list[list[str]], referenc
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return re.sub(r"[\s|]+", "", text)
 
 
 def relevance(passages: Sequence[tuple[str, str]], sources: list[str], evidence: list[str]) -> list[set[int]]:
@@ -79,12 +80,14 @@ def retrieval_metrics(passages: Sequence[tuple[str, str]], sources: list[str], e
 
 
 def evidence_in_prompt(read: Sequence[str], evidence: list[str]) -> float | None:
-    """The share of the evidence spans found (whitespace removed on both sides) in the passages as the
+    """The share of the evidence spans found (whitespace and bars removed on both sides) in the passages as the
     model read them; None when the question lists no evidence. Nothing read (the model was not
     asked, e.g. it abstained before) finds nothing: 0.
 
     >>> evidence_in_prompt(["The ferry leaves at 07:40 from the quay."], ["leaves at  07:40", "Sundays"])
     0.5
+    >>> evidence_in_prompt(["| date(...) | strftime('%Y-%m-%d', ...) |"], ["date(...) |  | strftime('%Y-%m-%d'"])
+    1.0
     """
     facts = [_squash(e) for e in evidence if _squash(e)]
     if not facts:
