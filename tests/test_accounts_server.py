@@ -183,7 +183,7 @@ def test_only_admins_change_documents_and_nobody_sees_anothers(served):
     for collection in ("alpha", "beta"):
         assert "only an admin" in upload(served, alice, collection, f"by-alice-{collection}.md")
         assert not (root / collection / "uploads" / f"by-alice-{collection}.md").exists()
-    switch, remove = (gradio_queue.event_id(url, *event, alice) for event in (("collection", "change"), ("remove", "click")))
+    switch, remove = (gradio_queue.event_id(url, *event, alice) for event in (("collection", "input"), ("remove", "click")))
     shown = json.dumps(gradio_queue.result(url, switch, ["beta"], alice)["output"])
     assert "beta-notes.md" not in shown and "not yours" in shown
     session = "alice-tab"  # her Documents tab lists alpha's documents: a remove may name one of them

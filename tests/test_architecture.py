@@ -29,6 +29,7 @@ LAYERS = {
     "eval.feedback_set": 2,  # the thumbs-down ratings as a question set
     "app": 5,
     "eval.runner": 6,
+    "ui_conversations": 5.5,  # the chat window's Conversations panel, built and wired by ui
     "ui": 6, "api": 6,
     "serve": 6.5,  # the chat window and the API on one port
     "cli": 7,  # the command line dispatches to every entry point, the chat window included

@@ -4,6 +4,7 @@ rename, delete and export them, with deterministic records and no model."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +132,140 @@ def test_a_file_from_a_newer_version_is_refused(store):
         db.execute("PRAGMA user_version = 9")
     with pytest.raises(ConversationError, match="written by a newer version of the assistant"):
         store.list(NOBODY)
+
+
+# --- the chat window's events, without a browser or a model -------------------------------------------------
+
+from types import SimpleNamespace  # noqa: E402
+
+from assistant.access import Access  # noqa: E402
+from assistant.app import Workspace  # noqa: E402
+from assistant.config import load_settings  # noqa: E402
+from assistant.ui import Handlers, render_sources  # noqa: E402
+from assistant.users import Users  # noqa: E402
+
+SKIP = {"__type__": "update"}  # gr.skip(): an output left as it is
+
+
+def handlers(tmp_path, access=None) -> Handlers:
+    """The chat window's events over a workspace of two collections (nothing ingested, no model loaded)."""
+    settings = load_settings(paths__data_dir=tmp_path / "data", paths__corpus_dir=tmp_path / "corpus",
+                             store__collections={"alpha": tmp_path / "alpha"})
+    return Handlers(Workspace(settings), access)
+
+
+def request(name=None):
+    return SimpleNamespace(username=name, session_hash="s1")
+
+
+def asked(h: Handlers, history: list, record: Answer, collection: str = "corpus") -> list:
+    """The chat after an answer, as respond leaves it."""
+    return history + h.exchange(record.question, record, collection)
+
+
+def test_each_answer_is_saved_and_the_conversation_opens_as_it_was_shown(tmp_path):
+    h, me = handlers(tmp_path), request()
+    events = h.conversations
+    assert events.listing(me) == {"__type__": "update", "choices": [], "value": None}
+    first = answer()
+    chat, turns = asked(h, [], first), [t.model_dump() for t in FIRST]
+    current, listed, note = events.save(chat, first.model_dump(mode="json"), "corpus", turns, None, me)
+    assert current["id"] == 1 and current["collection"] == "corpus" and note == ""
+    assert listed["value"] == 1 and [c[1] for c in listed["choices"]] == [1]
+    assert listed["choices"][0][0].startswith("Who designed the Karsk Point lighthouse? · 20")
+    assert listed["choices"][0][0].endswith(" · corpus")  # two collections: the list names each one's
+    kept = Handlers.keep(None, chat, first.model_dump(mode="json"), "corpus", turns, {})
+    # the same answer again (an empty question leaves `last` as it was): not saved twice
+    assert events.save(chat, first.model_dump(mode="json"), "corpus", turns, current, me) == (SKIP, SKIP, SKIP)
+    follow = answer("When was it built?").model_copy(update={"standalone_question": "When was the lighthouse built?"})
+    chat = asked(h, chat, follow)
+    turns = turns + [{"question": "When was the lighthouse built?", "answer": follow.answer}]
+    current, _, _ = events.save(chat, follow.model_dump(mode="json"), "corpus", turns, current, me)
+    kept = Handlers.keep(None, chat, follow.model_dump(mode="json"), "corpus", turns, kept)
+    refused = chat + [{"role": "user", "content": "q"}, {"role": "assistant", "content": "Error: ..."}]
+    assert events.save(refused, None, "corpus", turns, current, me) == (SKIP, SKIP, SKIP)  # an error: nothing
+
+    again = handlers(tmp_path).conversations  # a restart: a new process on the same data folder
+    shown = again.open(1, me)
+    assert shown[0] == chat and shown[1] == turns and shown[2] == follow.model_dump(mode="json")
+    assert shown[3] == "corpus" and shown[4] == render_sources(follow) and shown[5] == ""
+    assert shown[6]["id"] == 1 and shown[7] == kept  # each answer may still be rated, with its earlier turns
+    assert "Opened “Who designed the Karsk Point lighthouse?”" in shown[8]
+    # a follow-up after opening goes on in the same conversation
+    more = answer("Who lives there?", abstained=True)
+    current, listed, _ = again.save(asked(h, chat, more), more.model_dump(mode="json"), "corpus", turns, shown[6], me)
+    assert current["id"] == 1 and [e.question for e in again.store.get(1, NOBODY).exchanges] == [
+        "Who designed the Karsk Point lighthouse?", "When was it built?", "Who lives there?"]
+
+
+def test_a_new_conversation_another_collection_or_a_deleted_one_starts_afresh(tmp_path):
+    h, me = handlers(tmp_path), request()
+    events, record = h.conversations, answer()
+    chat = asked(h, [], record)
+    one, _, _ = events.save(chat, record.model_dump(mode="json"), "corpus", [], None, me)
+    two, _, _ = events.save(chat, answer("Other?").model_dump(mode="json"), "corpus", [], None, me)  # New conversation
+    assert (one["id"], two["id"]) == (1, 2)
+    three, _, _ = events.save(chat, answer("In alpha?").model_dump(mode="json"), "alpha", [], two, me)
+    assert three["id"] == 3 and three["collection"] == "alpha"  # the conversation of another collection is left
+    assert events.delete(3, three, me)[1:] == (None, "Deleted.")  # the current one: the next answer starts anew
+    four, listed, _ = events.save(chat, answer("Again?").model_dump(mode="json"), "alpha", [], three, me)
+    assert four["id"] == 4 and [c[1] for c in listed["choices"]] == [4, 2, 1]
+    assert events.delete(1, four, me)[1] == SKIP  # another one: the current conversation stays
+
+
+def test_rename_delete_and_export_from_the_panel(tmp_path):
+    h, me = handlers(tmp_path), request()
+    events, record = h.conversations, answer()
+    events.save(asked(h, [], record), record.model_dump(mode="json"), "corpus", [], None, me)
+    listed, box, note = events.rename(1, "  Karsk   Point ", me)
+    assert box == "" and note == "Renamed to “Karsk Point”." and listed["choices"][0][0].startswith("Karsk Point · ")
+    assert events.rename(1, "   ", me) == (SKIP, SKIP, "Not renamed: a conversation's title cannot be empty: type the "
+                                                       "new title, then Rename")
+    for act in (lambda c: events.rename(c, "x", me), lambda c: events.delete(c, None, me), lambda c: events.open(c, me)):
+        assert act(None)[-1].endswith("choose a conversation from the list first")
+        assert "no conversation numbered 9" in act(9)[-1]
+    file, note = events.export(1, me)
+    assert file["visible"] is True and note == "" and file["value"].endswith("/Karsk-Point.md")
+    path = Path(file["value"])
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Karsk Point\n") and "## 1. Who designed the Karsk Point lighthouse?" in text
+    assert "Oda Ruskvik \\[1\\]." in text and "The present stone tower was built in 1923 by Oda Ruskvik." in text
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert events.export(None, me) == ({"__type__": "update", "value": None, "visible": False},
+                                       "Not exported: choose a conversation from the list first")
+    assert events.delete(1, None, me)[2] == "Deleted." and events.listing(me)["choices"] == []
+
+
+def test_with_accounts_each_user_sees_and_opens_only_their_own(tmp_path):
+    names = ["corpus", "alpha"]
+    users = Users(tmp_path / "data" / "users.sqlite")
+    users.add("alice", collections=["alpha"], known=names)
+    users.add("bob", collections=["alpha"], known=names)
+    h = handlers(tmp_path, Access(users, names))
+    events, record = h.conversations, answer()
+    alice, bob = request("alice"), request("bob")
+    current, _, _ = events.save(asked(h, [], record, "alpha"), record.model_dump(mode="json"), "alpha", [], None, alice)
+    assert events.store.get(current["id"], "alice").owner == "alice"
+    assert events.listing(bob)["choices"] == [] and [c[1] for c in events.listing(alice)["choices"]] == [1]
+    for act in (events.open(1, bob), events.export(1, bob), events.rename(1, "mine", bob), events.delete(1, None, bob)):
+        assert "no conversation numbered 1: it was deleted, or it is not yours" in act[-1]
+    refused = events.save(asked(h, [], record), record.model_dump(mode="json"), "corpus", [], None, bob)
+    assert refused[:2] == (SKIP, SKIP) and "Not saved: collection 'corpus' is not yours" in refused[2]
+    gone = events.save(asked(h, [], record), record.model_dump(mode="json"), "alpha", [], None, request("carol"))
+    assert "you are not signed in" in gone[2] and events.listing(request("carol"))["choices"] == []
+
+    users.remove("alice")  # alice may no longer use alpha: her conversation is listed, not opened nor exported
+    users.add("alice", collections=["corpus"], known=names)
+    assert [c[1] for c in events.listing(alice)["choices"]] == [1]
+    for act in (events.open(1, alice), events.export(1, alice)):
+        assert "it is in collection 'alpha', which is not yours now: ask an admin for it, or delete the conversation" \
+            in act[-1].replace("\\", "")
+    assert events.open(1, alice)[:8] == (SKIP,) * 8
+    assert events.rename(1, "Old", alice)[2] == "Renamed to “Old”." and events.delete(1, None, alice)[2] == "Deleted."
+
+
+def test_a_conversation_of_a_collection_no_longer_served_is_not_opened(tmp_path):
+    h, me = handlers(tmp_path), request()
+    events, record = h.conversations, answer()
+    events.store.start(NOBODY, "gone", "Old?", record, [])
+    assert "its collection 'gone' is not served here now" in events.open(1, me)[-1].replace("\\", "")
