@@ -85,23 +85,23 @@ class ConversationEvents:
         try:
             user, collection = self._allowed(request, collection)
             owner, answer = user.name if user else NOBODY, Answer.model_validate(last)
-            past = [Turn.model_validate(t) for t in turns or []]
-            number = self._into(current, owner, collection, answer, past)
+            after = [Turn.model_validate(t) for t in turns or []]  # the memory with this exchange in it
+            number = self._into(current, owner, collection, answer, after)
         except AssistantError as exc:
             return gr.skip(), gr.skip(), f"Not saved: {_plain(exc)}"
         return {"id": number, "collection": collection, "saved": digest}, self.listing(request, number), ""
 
-    def _into(self, current: dict | None, owner: str, collection: str, answer: Answer, past: list[Turn]) -> int:
+    def _into(self, current: dict | None, owner: str, collection: str, answer: Answer, after: list[Turn]) -> int:
         """The number of the conversation this exchange went to: the current one, or a new one when there is
         none, it was of another collection, or it was deleted meanwhile."""
         if current and current.get("collection") == collection:
             try:
-                self.store.append(current["id"], owner, answer.question, answer, past)
+                self.store.append(current["id"], owner, answer.question, answer, after)
                 return current["id"]
             except ConversationError:
                 if any(s.id == current["id"] for s in self.store.list(owner)):
                     raise  # there, and not written: the file's error
-        return self.store.start(owner, collection, answer.question, answer, past)
+        return self.store.start(owner, collection, answer.question, answer, after)
 
     def open(self, chosen, request=None):
         """The chosen conversation, restored: chat, turns, last answer, collection, sources, document view,
