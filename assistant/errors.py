@@ -82,3 +82,8 @@ class ServerError(AssistantError):
 
 class FeedbackError(AssistantError):
     """A rating cannot be stored or read (the feedback file is unreadable), or names no rating."""
+
+
+class ConversationError(AssistantError):
+    """A saved conversation cannot be found (deleted, or another user's), renamed (an empty title) or stored (the
+    conversations file is unreadable)."""

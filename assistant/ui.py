@@ -35,6 +35,12 @@ record is kept in the session's state by its message's index, so a rating is
 stored (feedback.py) with the answer it was given to; a thumbs down opens "What
 is the right answer?" for the user's own words. A rating for a collection the
 user may not use is refused, like an answer.
+
+Each finished answer is saved to the current conversation (conversations.py),
+and the Conversations panel under "New conversation" lists the user's saved
+conversations, newest first, and opens (with the memory a follow-up needs),
+renames, deletes and exports them as Markdown: ui_conversations.py holds those
+events and builds the panel. The API keeps none: it stays stateless.
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ from types import SimpleNamespace
 from assistant.access import Access
 from assistant.app import Workspace
 from assistant.audit import AuditLog
+from assistant.conversations import FILE as CONVERSATIONS_FILE
+from assistant.conversations import Conversations
 from assistant.errors import AssistantError, QuestionError, UploadError
 from assistant.feedback import FILE as FEEDBACK_FILE
 from assistant.feedback import Feedback, rating
@@ -55,6 +63,10 @@ from assistant.ingest.loaders import SUPPORTED
 from assistant.conversation import with_turn
 from assistant.notes import notes as answer_notes
 from assistant.records import Answer, Sentence, Turn, where
+from assistant.ui_conversations import ConversationEvents
+from assistant.ui_conversations import panel as conversations_panel
+from assistant.ui_conversations import typed as conversations_typed
+from assistant.ui_conversations import wire as wire_conversations
 from assistant.webguard import NoRemoteFetch, remote
 
 _CSS = """
@@ -208,6 +220,10 @@ class Handlers:
         self.workspace, self.audit = workspace, audit
         self.access = access or Access.open(workspace.names())
         self.feedback = Feedback(workspace.settings.paths.data_dir / FEEDBACK_FILE)  # the file made at the first rating
+        import gradio as gr  # lazy: heavy import; the conversations' events return its updates
+
+        saved = Conversations(workspace.settings.paths.data_dir / CONVERSATIONS_FILE)  # made at the first answer
+        self.conversations = ConversationEvents(gr, saved, self.access, self.exchange, render_sources)
 
     def _allowed(self, request, collection: str | None, manage: bool = False) -> tuple:
         """The signed-in user (None without accounts) and the collection they may use (AccessDenied, NotSignedIn)."""
@@ -280,6 +296,11 @@ class Handlers:
                 if self.audit is not None and user is not None:
                     self.audit.write(user.name, "chat window", collection, answer)
                 yield history, render_sources(answer), "", turns, answer.model_dump(mode="json")
+
+    def exchange(self, question: str, answer: Answer, collection: str) -> list[dict]:
+        """A question and its answer as the chat showed them (a saved conversation opened again)."""
+        shown = render_answer(answer, collection if len(self.workspace.names()) > 1 else "")
+        return [{"role": "user", "content": inert(question)}, {"role": "assistant", "content": shown}]
 
     def stop_answer(self, request=None) -> None:
         stop = _STOPS.get(_session(request))
@@ -482,8 +503,13 @@ def build(workspace: Workspace, access: Access | None = None, audit: AuditLog | 
         cleared = ([], _EMPTY_SOURCES, "", [], None, "")
         resets = [chat.chat, side.sources, chat.box, turns, last, side.document]
         chat.new.click(lambda: cleared, None, resets, queue=False)
-        collection.change(handlers.switch, collection, resets + docs.views, queue=False)
+        # .input, the user's choice: a conversation opened in another collection sets it, and keeps its chat
+        collection.input(handlers.switch, collection, resets + docs.views, queue=False)
         _wire_feedback(gr, handlers, chat, asked, (collection, turns, last), rated)  # after: its resets come second
+        page = SimpleNamespace(chat=chat.chat, turns=turns, last=last, collection=collection, sources=side.sources,
+                               document=side.document, answers=rated.answers, asked=asked, new=chat.new)
+        opened = wire_conversations(demo, handlers.conversations, chat.saved, page)  # after: saved once kept
+        opened.then(handlers.documents_view, collection, docs.views, queue=False)
     return demo
 
 
@@ -494,6 +520,7 @@ def _typed(handlers: Handlers, gr) -> Handlers:
                  "reindex", "rate", "correct"):
         getattr(Handlers, name).__annotations__["request"] = gr.Request
     Handlers.rate.__annotations__["like"] = gr.LikeData
+    conversations_typed(gr)
     for name in ("upload", "reindex"):
         getattr(Handlers, name).__defaults__ = (None, gr.Progress())
     return handlers
@@ -511,6 +538,7 @@ def _chat_panel(gr, workspace: Workspace) -> SimpleNamespace:
             send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
             stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop")
         new = gr.Button("New conversation", size="sm", elem_id="new")
+        saved = conversations_panel(gr)
         with gr.Accordion("Settings", open=False, elem_id="settings"):
             model = gr.Dropdown(models, value=_default_model(workspace, models), label="Model", elem_id="model",
                                 allow_custom_value=False)
@@ -519,7 +547,7 @@ def _chat_panel(gr, workspace: Workspace) -> SimpleNamespace:
             rerank = gr.Checkbox(value=bool(s.retrieval.reranker), interactive=bool(s.retrieval.reranker), elem_id="rerank",
                                  label="Rerank passages" + ("" if s.retrieval.reranker else " (no reranker: set retrieval.reranker in the settings)"))
     return SimpleNamespace(chat=chat, box=box, send=send, stop=stop, new=new, model=model, top_k=top_k,
-                           temperature=temperature, rerank=rerank, feedback=feedback)
+                           temperature=temperature, rerank=rerank, feedback=feedback, saved=saved)
 
 
 def _feedback_panel(gr) -> SimpleNamespace:
@@ -580,7 +608,7 @@ def _wire_feedback(gr, handlers: Handlers, chat, asked: list, conversation: tupl
     chat.chat.like(handlers.rate, rated.answers, [rated.answers, rated.index, fb.panel, fb.note], queue=False)
     for trigger in (fb.send.click, fb.box.submit):
         trigger(handlers.correct, [fb.box, rated.answers, rated.index], [fb.box, fb.panel, fb.note], queue=False)
-    for trigger in (chat.new.click, collection.change, chat.chat.clear):
+    for trigger in (chat.new.click, collection.input, chat.chat.clear):
         trigger(lambda: ({}, None, gr.update(visible=False), ""), None,
                 [rated.answers, rated.index, fb.panel, fb.note], queue=False)
 

@@ -16,29 +16,16 @@ import httpx
 import openai
 import pytest
 
-from assistant.app import Workspace
 from assistant.config import load_settings
 from assistant.users import Users
 from tests.support import gradio_queue
 from tests.support.corpus import copy_test_corpus
-from tests.support.fakes import FakeEmbedder, ScriptedGenerator
+from tests.support.scripted import scripted_server
 from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.servers]
-REPLY = "The rye loaf of the Vellholm bakery rests for 14 hours [1]."
 QUESTION = "How long does the rye loaf of the Vellholm bakery rest?"
 WINDOW = 6.0  # server.failed_login_minutes = 0.1
-
-
-class Always(ScriptedGenerator):
-    """The stand-in model: the same reply to every request."""
-
-    def warm(self, messages):
-        pass
-
-    def stream(self, messages, max_tokens, temperature, seed, stop=None):
-        self.replies = [REPLY]
-        yield from super().stream(messages, max_tokens, temperature, seed, stop)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +46,7 @@ def served(tmp_path_factory):
     made = {"alice": users.add("alice", collections=["alpha"], known=names),
             "bob": users.add("bob", collections=["beta"], known=names),
             "root": users.add("root", admin=True, known=names)}
-    server = _scripted_server(settings)
+    server = scripted_server(settings)
     yield {"url": server.url, "made": made, "root": root, "users": users, "model": settings.model.name}
     server.close()
 
@@ -183,7 +170,7 @@ def test_only_admins_change_documents_and_nobody_sees_anothers(served):
     for collection in ("alpha", "beta"):
         assert "only an admin" in upload(served, alice, collection, f"by-alice-{collection}.md")
         assert not (root / collection / "uploads" / f"by-alice-{collection}.md").exists()
-    switch, remove = (gradio_queue.event_id(url, *event, alice) for event in (("collection", "change"), ("remove", "click")))
+    switch, remove = (gradio_queue.event_id(url, *event, alice) for event in (("collection", "input"), ("remove", "click")))
     shown = json.dumps(gradio_queue.result(url, switch, ["beta"], alice)["output"])
     assert "beta-notes.md" not in shown and "not yours" in shown
     session = "alice-tab"  # her Documents tab lists alpha's documents: a remove may name one of them
@@ -335,7 +322,7 @@ def open_server(tmp_path_factory):
                              store__collections={"beta": root / "beta"}, model__warm_up=False, server__api_key="k-1",
                              answer__second_look_k=0, answer__min_score=-1.0, answer__unknown_names=False,
                              answer__rewrite_followups=False)
-    server = _scripted_server(settings)
+    server = scripted_server(settings)
     yield {"url": server.url, "root": root, "model": settings.model.name}
     server.close()
 
@@ -395,15 +382,3 @@ def test_in_the_browser_a_thumbs_down_and_the_right_answer_are_kept(open_server,
     assert kept.collection == "corpus" and kept.closest  # the menu's first collection; its closest files kept
     page.close()
 
-
-def _scripted_server(settings):
-    """A real server over these settings' collections, ingested with the fake embedder, every model scripted."""
-    from assistant.serve import serve
-
-    workspace = Workspace(settings)
-    workspace.engines.__dict__["embedder"] = FakeEmbedder()
-    for app in workspace.apps():
-        app.ingest()
-    for model in {settings.model.name, *workspace.engines.model_names()}:
-        workspace.engines._generators[model] = Always()
-    return serve(workspace, block=False)
