@@ -45,18 +45,19 @@ def is_correct(answer: str, abstained: bool, keywords: list[list[str]], referenc
     return all(any(contains_keyword(answer, k) for k in group) for group in keywords)
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
+    """Text as evidence is matched: no whitespace, no table bars."""
     return re.sub(r"[\s|]+", "", text)
 
 
 def relevance(passages: Sequence[tuple[str, str]], sources: list[str], evidence: list[str]) -> list[set[int]]:
     """For each (source, text) passage in rank order, the set of evidence indexes it holds
     (or {0} for a passage from an expected source when the question lists no evidence)."""
-    facts = [_squash(e) for e in evidence]
+    facts = [squash(e) for e in evidence]
     out = []
     for source, text in passages:
         if facts:
-            body = _squash(text)
+            body = squash(text)
             out.append({i for i, f in enumerate(facts) if f and f in body})
         else:
             out.append({0} if source in sources else set())
@@ -89,10 +90,10 @@ def evidence_in_prompt(read: Sequence[str], evidence: list[str]) -> float | None
     >>> evidence_in_prompt(["| date(...) | strftime('%Y-%m-%d', ...) |"], ["date(...) |  | strftime('%Y-%m-%d'"])
     1.0
     """
-    facts = [_squash(e) for e in evidence if _squash(e)]
+    facts = [squash(e) for e in evidence if squash(e)]
     if not facts:
         return None
-    body = "\n".join(_squash(t) for t in read)
+    body = "\n".join(squash(t) for t in read)
     return sum(f in body for f in facts) / len(facts)
 
 

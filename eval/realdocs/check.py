@@ -2,7 +2,7 @@
 
 For every question: the file parses as a question set (assistant.eval.questions);
 each source exists and loads (assistant.ingest.loaders.load); each evidence span
-is found, whitespace ignored as the scorer does (eval.scoring), in the loaded
+is found, whitespace and table bars ignored as the scorer does (eval.scoring), in the loaded
 text of one of the question's sources; an answerable question has sources and
 evidence, an unanswerable one has neither. For an unanswerable question, the
 terms in its `absent` field (an extra field the eval ignores) must occur in no
@@ -18,20 +18,17 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import sys
 from collections import Counter
 from pathlib import Path
 
 from assistant.errors import AssistantError
 from assistant.eval.questions import load_questions
+from assistant.eval.scoring import squash
 from assistant.ingest.loaders import load
 
 HERE = Path(__file__).resolve().parent
 
-
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 def check(questions_path: Path, corpus: Path) -> tuple[list[str], list]:
