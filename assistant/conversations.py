@@ -49,7 +49,6 @@ API keeps none: it stays stateless, as OpenAI's is.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import threading
@@ -61,6 +60,7 @@ from pydantic import BaseModel, Field
 
 from assistant.errors import ConversationError
 from assistant.records import Answer, Turn, where
+from assistant.sqlitefile import private
 
 FILE = "conversations.sqlite"  # in paths.data_dir
 NOBODY = ""  # the owner of every conversation without accounts: the one shared window
@@ -198,14 +198,10 @@ class Conversations:
 
     @contextmanager
     def _db(self):
-        """One connection and one transaction, under the lock; the file made 0600 before SQLite opens it, so it
-        is never readable by others, not even briefly."""
+        """One connection and one transaction, under the lock, to the private file (sqlitefile.private)."""
         with self._lock:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-                self.path.chmod(0o600)
-                db = sqlite3.connect(self.path)
+                db = private(self.path)
             except (OSError, sqlite3.Error) as exc:
                 raise ConversationError(f"the conversations file {self.path} cannot be opened ({exc}); check that "
                                         "the data folder is writable by the server's account") from None

@@ -26,7 +26,6 @@ who may rate (ui.py asks access.py) nor write the question set (eval/feedback_se
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from pydantic import BaseModel, Field
 
 from assistant.errors import FeedbackError
 from assistant.records import Answer, Turn, where
+from assistant.sqlitefile import private
 
 FILE = "feedback.sqlite"  # in paths.data_dir
 _COLUMNS = ("id", "time", "user", "collection", "record")
@@ -142,14 +142,10 @@ class Feedback:
 
     @contextmanager
     def _db(self):
-        """One connection and one transaction, under the lock; the file made 0600 before SQLite opens it, so it
-        is never readable by others, not even briefly."""
+        """One connection and one transaction, under the lock, to the private file (sqlitefile.private)."""
         with self._lock:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-                self.path.chmod(0o600)
-                db = sqlite3.connect(self.path)
+                db = private(self.path)
             except (OSError, sqlite3.Error) as exc:
                 raise FeedbackError(f"the feedback file {self.path} cannot be opened ({exc})") from None
             try:

@@ -1,4 +1,4 @@
-"""Open a SQLite file of data/, moving a damaged one aside so a fresh one takes its place.
+"""Open a SQLite file of data/: state moved aside when damaged (`open_db`), or private to the server (`private`).
 
 The manifest and the lexical index each keep their state in a SQLite file of their own.
 Both can be rebuilt from what remains (the manifest from the corpus files and the store, the
@@ -21,6 +21,7 @@ module does not decide what to rebuild; its callers do (see ingest/pipeline.py).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 import warnings
@@ -62,3 +63,13 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def private(path: Path) -> sqlite3.Connection:
+    """A connection to a file only the server's account may read (users, feedback, conversations, which hold
+    hashes, questions and answers): created 0600 before SQLite opens it, so it is never readable by others,
+    not even briefly, and set 0600 again if someone widened it. Raises OSError or sqlite3.Error."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+    return sqlite3.connect(path)

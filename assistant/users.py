@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import sqlite3
@@ -37,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import AccountError
+from assistant.sqlitefile import private
 
 FILE = "users.sqlite"  # in paths.data_dir
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
@@ -147,15 +147,12 @@ class Users:
     def _run(self, sql: str, *params) -> list[tuple]:
         with self._lock:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))  # never readable by others, not even briefly
-                db = sqlite3.connect(self.path)
+                db = private(self.path)  # hashes only, yet nobody else's business
                 try:
                     with db:
                         rows = db.execute(sql, params).fetchall()
                 finally:
                     db.close()
-                self.path.chmod(0o600)  # hashes only, yet nobody else's business
                 return rows
             except sqlite3.IntegrityError:
                 raise

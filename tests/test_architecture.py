@@ -11,8 +11,8 @@ LAYERS = {
     "errors": 0, "records": 0, "offline": 0,
     "config": 1, "sqlitefile": 1, "notes": 1, "conversation": 1, "gguf": 1, "guard": 1, "names": 1.5, "citations": 1, "grounding": 1, "focus": 1.5, "budget": 1, "filters": 1, "uploads": 1, "webguard": 1,
     "throttle": 1, "audit": 1,  # the count of failed sign-ins; the audit trail's files
-    "feedback": 1,  # the chat window's ratings (feedback.sqlite)
-    "conversations": 1,  # the chat window's saved conversations (conversations.sqlite)
+    "feedback": 1.5,  # the chat window's ratings (feedback.sqlite)
+    "conversations": 1.5,  # the chat window's saved conversations (conversations.sqlite)
     "users": 2, "access": 2.5,  # the accounts (users.sqlite); what each may do
     "embed": 2, "store": 2, "manifest": 2, "lexical": 2, "modelfiles": 2, "prompts": 2, "generate": 2, "remote": 2,
     "client": 2,  # `ask` and `chat` through a running server (standard library HTTP)
