@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -60,7 +59,7 @@ from pydantic import BaseModel, Field
 
 from assistant.errors import ConversationError
 from assistant.records import Answer, Turn, where
-from assistant.sqlitefile import private
+from assistant.sqlitefile import private_transaction
 
 FILE = "conversations.sqlite"  # in paths.data_dir
 NOBODY = ""  # the owner of every conversation without accounts: the one shared window
@@ -198,23 +197,10 @@ class Conversations:
 
     @contextmanager
     def _db(self):
-        """One connection and one transaction, under the lock, to the private file (sqlitefile.private)."""
-        with self._lock:
-            try:
-                db = private(self.path)
-            except (OSError, sqlite3.Error) as exc:
-                raise ConversationError(f"the conversations file {self.path} cannot be opened ({exc}); check that "
-                                        "the data folder is writable by the server's account") from None
-            try:
-                with db:  # commits, or rolls back on an error
-                    _layout(db, self.path)
-                    yield db
-            except sqlite3.Error as exc:
-                raise ConversationError(f"the conversations file {self.path} cannot be read ({exc}); restore it from "
-                                        "a backup, or move it aside (a new, empty one is made)") from None
-            finally:
-                db.close()
-
+        """One connection and one transaction, under the lock (sqlitefile.private_transaction)."""
+        with self._lock, private_transaction(self.path, ConversationError, "conversations",
+                                             lambda db: _layout(db, self.path)) as db:
+            yield db
 
 def _layout(db, path: Path) -> None:
     """Make the tables of a new file; refuse a file a newer version laid out differently."""

@@ -26,7 +26,6 @@ who may rate (ui.py asks access.py) nor write the question set (eval/feedback_se
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
@@ -36,7 +35,7 @@ from pydantic import BaseModel, Field
 
 from assistant.errors import FeedbackError
 from assistant.records import Answer, Turn, where
-from assistant.sqlitefile import private
+from assistant.sqlitefile import private_transaction
 
 FILE = "feedback.sqlite"  # in paths.data_dir
 _COLUMNS = ("id", "time", "user", "collection", "record")
@@ -142,23 +141,14 @@ class Feedback:
 
     @contextmanager
     def _db(self):
-        """One connection and one transaction, under the lock, to the private file (sqlitefile.private)."""
-        with self._lock:
-            try:
-                db = private(self.path)
-            except (OSError, sqlite3.Error) as exc:
-                raise FeedbackError(f"the feedback file {self.path} cannot be opened ({exc})") from None
-            try:
-                with db:  # commits, or rolls back on an error
-                    db.execute("CREATE TABLE IF NOT EXISTS ratings (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-                               "time TEXT NOT NULL, user TEXT, collection TEXT NOT NULL, record TEXT NOT NULL)")
-                    yield db
-            except sqlite3.Error as exc:
-                raise FeedbackError(f"the feedback file {self.path} cannot be read ({exc}); restore it from a "
-                                    "backup, or move it aside (a new one is made)") from None
-            finally:
-                db.close()
+        """One connection and one transaction, under the lock (sqlitefile.private_transaction)."""
+        with self._lock, private_transaction(self.path, FeedbackError, "feedback", _layout) as db:
+            yield db
 
+
+def _layout(db) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS ratings (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+               "time TEXT NOT NULL, user TEXT, collection TEXT NOT NULL, record TEXT NOT NULL)")
 
 def _utc(moment: datetime) -> str:
     """The time as sorted text, UTC: '2026-11-29T12:30:01.250+00:00'."""

@@ -25,9 +25,11 @@ import os
 import sqlite3
 import time
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from assistant.errors import RepairedState
+from assistant.errors import AssistantError, RepairedState
 
 
 def open_db(path: Path) -> tuple[sqlite3.Connection, str | None]:
@@ -73,3 +75,24 @@ def private(path: Path) -> sqlite3.Connection:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     path.chmod(0o600)
     return sqlite3.connect(path)
+
+
+@contextmanager
+def private_transaction(path: Path, error: type[AssistantError], what: str,
+                        layout: Callable[[sqlite3.Connection], None]) -> Iterator[sqlite3.Connection]:
+    """One connection and one transaction on the private file `path` (committed, or rolled back on an
+    error), its tables made by `layout` first; a failure is `error`, naming the file as `what`."""
+    try:
+        db = private(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise error(f"the {what} file {path} cannot be opened ({exc}); check that the data folder is writable "
+                    "by the server's account") from None
+    try:
+        with db:
+            layout(db)
+            yield db
+    except sqlite3.Error as exc:
+        raise error(f"the {what} file {path} cannot be read ({exc}); restore it from a backup, or move it aside "
+                    "(a new, empty one is made)") from None
+    finally:
+        db.close()
