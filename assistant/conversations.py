@@ -59,7 +59,7 @@ from pydantic import BaseModel, Field
 
 from assistant.errors import ConversationError
 from assistant.records import Answer, Turn, where
-from assistant.sqlitefile import private_transaction
+from assistant.sqlitefile import private_transaction, stamp
 
 FILE = "conversations.sqlite"  # in paths.data_dir
 NOBODY = ""  # the owner of every conversation without accounts: the one shared window
@@ -125,7 +125,7 @@ class Conversations:
     def start(self, owner: str, collection: str, question: str, answer: Answer, turns: list[Turn],
               now: datetime | None = None) -> int:
         """A new conversation, titled from its first question, holding this exchange; returns its number."""
-        now = _utc(now)
+        now = stamp(now)
         with self._db() as db:
             n = db.execute("INSERT INTO conversations (owner, collection, title, created, updated) VALUES (?, ?, ?, ?, ?)",
                            (owner, collection, title(question) or "(no question)", now, now)).lastrowid
@@ -135,7 +135,7 @@ class Conversations:
     def append(self, number: int, owner: str, question: str, answer: Answer, turns: list[Turn],
                now: datetime | None = None) -> None:
         """One more exchange at the end of this owner's conversation (ConversationError when there is none)."""
-        now = _utc(now)
+        now = stamp(now)
         with self._db() as db:
             self._owned(db, number, owner)
             count = db.execute("SELECT count(*) FROM exchanges WHERE conversation = ?", (number,)).fetchone()[0]
@@ -166,7 +166,7 @@ class Conversations:
             raise ConversationError("a conversation's title cannot be empty: type the new title, then Rename")
         with self._db() as db:
             self._owned(db, number, owner)
-            db.execute("UPDATE conversations SET title = ?, updated = ? WHERE id = ?", (text, _utc(now), number))
+            db.execute("UPDATE conversations SET title = ?, updated = ? WHERE id = ?", (text, stamp(now), number))
         return text
 
     def delete(self, number: int, owner: str) -> None:
@@ -202,6 +202,7 @@ class Conversations:
                                              lambda db: _layout(db, self.path)) as db:
             yield db
 
+
 def _layout(db, path: Path) -> None:
     """Make the tables of a new file; refuse a file a newer version laid out differently."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -225,9 +226,6 @@ def _summary(row: tuple) -> Summary:
                    updated=datetime.fromisoformat(updated))
 
 
-def _utc(moment: datetime | None) -> str:
-    """The time (now when None) as sorted text, UTC: '2026-11-29T12:30:01.250+00:00'."""
-    return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="milliseconds")
 
 
 _PUNCTUATION = re.compile(r"([\\`*_\[\]<>!|~#])")

@@ -35,7 +35,7 @@ from pydantic import BaseModel, Field
 
 from assistant.errors import FeedbackError
 from assistant.records import Answer, Turn, where
-from assistant.sqlitefile import private_transaction
+from assistant.sqlitefile import private_transaction, stamp
 
 FILE = "feedback.sqlite"  # in paths.data_dir
 _COLUMNS = ("id", "time", "user", "collection", "record")
@@ -94,7 +94,7 @@ class Feedback:
         record = rated.model_dump_json(exclude={"id", "time", "user", "collection"})
         with self._db() as db:
             return db.execute("INSERT INTO ratings (time, user, collection, record) VALUES (?, ?, ?, ?)",
-                              (_utc(rated.time), rated.user, rated.collection, record)).lastrowid
+                              (stamp(rated.time), rated.user, rated.collection, record)).lastrowid
 
     def change(self, number: int, up: bool) -> None:
         """The user changed their mind: up for down, or down for up (a correction given stays)."""
@@ -150,6 +150,3 @@ def _layout(db) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS ratings (id INTEGER PRIMARY KEY AUTOINCREMENT, "
                "time TEXT NOT NULL, user TEXT, collection TEXT NOT NULL, record TEXT NOT NULL)")
 
-def _utc(moment: datetime) -> str:
-    """The time as sorted text, UTC: '2026-11-29T12:30:01.250+00:00'."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")

@@ -27,6 +27,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 from assistant.errors import AssistantError, RepairedState
@@ -75,6 +76,16 @@ def private(path: Path) -> sqlite3.Connection:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     path.chmod(0o600)
     return sqlite3.connect(path)
+
+
+def stamp(moment: datetime | None = None) -> str:
+    """A time (now when None) as the private files store it: sorted text, UTC, milliseconds.
+
+    >>> from datetime import timedelta
+    >>> stamp(datetime(2026, 11, 29, 13, 30, 1, 250000, tzinfo=timezone(timedelta(hours=1))))
+    '2026-11-29T12:30:01.250+00:00'
+    """
+    return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="milliseconds")
 
 
 @contextmanager

@@ -227,7 +227,7 @@ class Handlers:
 
     def _allowed(self, request, collection: str | None, manage: bool = False) -> tuple:
         """The signed-in user (None without accounts) and the collection they may use (AccessDenied, NotSignedIn)."""
-        user = self.access.user(getattr(request, "username", None)) if self.access.accounts else None
+        user = self.access.user(getattr(request, "username", None))
         if manage:
             self.access.manager(user)
         return user, self.access.allowed(user, collection or None)
@@ -291,7 +291,7 @@ class Handlers:
                 yield history, gr.skip(), "", turns, gr.skip()
             elif event.answer is not None:
                 answer = event.answer
-                history[-1]["content"] = render_answer(answer, collection if len(self.workspace.names()) > 1 else "")
+                history[-1]["content"] = self._rendered(answer, collection)
                 turns = [t.model_dump() for t in with_turn(past, message, answer)]
                 if self.audit is not None and user is not None:
                     self.audit.write(user.name, "chat window", collection, answer)
@@ -299,8 +299,12 @@ class Handlers:
 
     def exchange(self, question: str, answer: Answer, collection: str) -> list[dict]:
         """A question and its answer as the chat showed them (a saved conversation opened again)."""
-        shown = render_answer(answer, collection if len(self.workspace.names()) > 1 else "")
-        return [{"role": "user", "content": inert(question)}, {"role": "assistant", "content": shown}]
+        return [{"role": "user", "content": inert(question)},
+                {"role": "assistant", "content": self._rendered(answer, collection)}]
+
+    def _rendered(self, answer: Answer, collection: str) -> str:
+        """The answer as the chat shows it: the collection named when the server has several."""
+        return render_answer(answer, collection if len(self.workspace.names()) > 1 else "")
 
     def stop_answer(self, request=None) -> None:
         stop = _STOPS.get(_session(request))

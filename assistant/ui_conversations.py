@@ -161,7 +161,7 @@ class ConversationEvents:
 
     def _who(self, request) -> tuple:
         """The signed-in user (None without accounts) and the owner of their conversations."""
-        user = self.access.user(getattr(request, "username", None)) if self.access.accounts else None
+        user = self.access.user(getattr(request, "username", None))
         return user, user.name if user else NOBODY
 
     def _allowed(self, request, collection: str | None) -> tuple:
