@@ -337,8 +337,9 @@ class Handlers:
         return self._view(collection, request)
 
     def switch(self, collection: str, request=None):
-        """Another collection chosen: a new conversation, and its Documents tab."""
-        return ([], _EMPTY_SOURCES, "", [], None, "") + self._view(collection, request)
+        """Another collection chosen: a new conversation, and its Documents tab. The question box is left
+        alone: a question typed before the choice is asked in the collection chosen."""
+        return ([], _EMPTY_SOURCES, [], None, "") + self._view(collection, request)
 
     def _view(self, collection, request, note: str = ""):
         import gradio as gr
@@ -508,7 +509,8 @@ def build(workspace: Workspace, access: Access | None = None, audit: AuditLog | 
         resets = [chat.chat, side.sources, chat.box, turns, last, side.document]
         chat.new.click(lambda: cleared, None, resets, queue=False)
         # .input, the user's choice: a conversation opened in another collection sets it, and keeps its chat
-        collection.input(handlers.switch, collection, resets + docs.views, queue=False)
+        kept = [c for c in resets if c is not chat.box]
+        collection.input(handlers.switch, collection, kept + docs.views, queue=False)
         _wire_feedback(gr, handlers, chat, asked, (collection, turns, last), rated)  # after: its resets come second
         page = SimpleNamespace(chat=chat.chat, turns=turns, last=last, collection=collection, sources=side.sources,
                                document=side.document, answers=rated.answers, asked=asked, new=chat.new)

@@ -82,9 +82,13 @@ def test_markers_jump_to_their_passage_and_open_the_whole_document(served, brows
 def test_a_second_collection_is_one_choice_away(served, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.goto(served)
+    question = "How long does the rye loaf rest?"
+    page.locator("#question textarea").fill(question)  # typed before the choice: kept, and asked there
     page.locator("#collection input").click()
-    page.get_by_role("option", name="recipes").click()
-    answer = ask(page, "How long does the rye loaf rest?")
+    with page.expect_response(lambda r: "recipes" in (r.request.post_data or "") and "/queue/" not in r.url):
+        page.get_by_role("option", name="recipes").click()  # the choice's reset, answered before the question
+    assert page.locator("#question textarea").input_value() == question
+    answer = ask(page, question)
     assert "14" in answer and "recipes" in answer
     assert "bread.md" in page.locator("#sources").inner_text()
     page.get_by_role("tab", name="Documents").click()
