@@ -124,6 +124,31 @@ def test_a_killed_run_resumes_without_repeating_finished_questions(tmp_path):
     assert len((tmp_path / "rows.jsonl").read_text().splitlines()) == 5
 
 
+class PromptingService(FakeService):
+    """Renders the real prompt of each question, with a secret drawn per process as the server's is."""
+
+    def __init__(self):
+        from assistant.config import ROOT
+        from assistant.prompts import Prompts
+
+        super().__init__()
+        self.prompts, self.shown = Prompts(ROOT / "prompts"), []
+
+    def ask(self, question, history=None):
+        answer = super().ask(question, history)
+        self.shown.append(self.prompts.user(question, answer.passages))
+        return answer
+
+
+def test_two_runs_show_the_model_the_same_prompts(tmp_path):
+    """The fence codes are part of the prompt: an eval fixes their secret, so a change is not told from a draw."""
+    first, second = PromptingService(), PromptingService()
+    assert first.prompts.secret != second.prompts.secret
+    for service, out in ((first, tmp_path / "a"), (second, tmp_path / "b")):
+        runner.run(fake_app(service), questions(2), out, progress=False)
+    assert first.shown == second.shown and "<<<data " in first.shown[0]
+
+
 def test_a_different_run_in_the_same_folder_is_refused(tmp_path):
     from assistant.errors import AssistantError
 

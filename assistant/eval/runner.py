@@ -7,6 +7,12 @@ fingerprints the run (questions, settings, model, embedder, corpus); a
 different run in the same folder is refused rather than mixed. Each row is an
 `EvalRow` (eval/types.py). A follow-up question is answered with its earlier
 turns (`history`); its retrieval metrics search it as asked.
+
+The passages' fence codes (prompts.py) come from a fixed secret here, not one
+drawn per process as the server's are: the code is part of the prompt, so with
+a drawn one two runs of the same code on the same index differed in about one
+answer in five (wording) and one in fifty (correctness), and a change could
+not be told from the draw.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from assistant.eval.types import KS, EvalRow
 from assistant.records import Answer
 
 RETRIEVAL_K = 20
+FENCE_SECRET = b"assistant eval: one fence code per question, the same in every run"
 
 
 def fingerprint(app: App, questions: list[Question], retrieval_only: bool) -> dict:
@@ -53,6 +60,7 @@ def run(app: App, questions: list[Question], out: Path, retrieval_only: bool = F
     done = _read_rows(rows_path)
     todo = [q for q in questions if q.id not in done]
     if todo:  # load the embedder (and model) before the clock starts, so latencies are per question
+        app.service.prompts.secret = FENCE_SECRET
         app.embedder.embed(["warm-up"])
         if not retrieval_only:
             app.generator.load()

@@ -89,6 +89,7 @@ class FakeService:
         self.asked: list[str] = []
         self.fail_at = fail_at
         self.retriever = SimpleNamespace(search=lambda q, k: [Passage(source="a.md", text="Oda Ruskvik built it", score=0.9)])
+        self.prompts = SimpleNamespace(secret=b"drawn by the process")
 
     def ask(self, question: str, history=None) -> Answer:
         if question == self.fail_at:
