@@ -69,6 +69,41 @@ def test_html_keeps_the_article_and_drops_navigation(tmp_path):
     assert [c.heading for c in chunks] == ["The new ferry timetable", "The new ferry timetable > Winter service"]
 
 
+MANUAL = """<?xml version="1.0" encoding="UTF-8"?>
+<html><head><title>psql</title></head><body><div class="refsect1"><h2>Options</h2>
+<p>The options below change how psql
+      starts.  Each one can be given
+      on the command line.</p>
+<dl>
+<dt><code>-X</code><br/><code>--no-psqlrc</code></dt>
+<dd><p>Do not read the start-up file (neither the system-wide
+        <code>psqlrc</code> file nor the user's file).</p></dd>
+<dt><code>-z</code><br/><code>--field-separator-zero</code></dt>
+<dd><p>Set the field separator for unaligned output to a zero byte.</p></dd>
+<dt><code>max_connections</code> (<code>integer</code>)</dt>
+<dd><p>Determines the maximum number of concurrent connections. The default is typically
+        100 connections.</p></dd>
+</dl>
+<pre>psql -X
+    -c 'select 1'</pre>
+</div></body></html>
+"""
+
+
+def test_a_manuals_options_keep_their_description_and_its_lines_are_sentences(tmp_path):
+    """A definition list (an option, then what it does) is read as one item, the term at its head; the
+    source's line breaks inside a paragraph are spaces; a code block keeps its lines."""
+    page = tmp_path / "psql.html"
+    page.write_text(MANUAL)
+    text = load(page, tmp_path).text
+    assert "-X, --no-psqlrc: Do not read the start-up file (neither the system-wide `psqlrc` file" in text
+    assert "-z, --field-separator-zero: Set the field separator" in text
+    assert "max_connections (integer): Determines the maximum number" in text
+    assert "The options below change how psql starts. Each one can be given on the command line." in text
+    assert "The default is typically 100 connections." in text
+    assert "```\npsql -X\n    -c 'select 1'\n```" in text  # the code block as it was
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"])
 def test_plain_text_in_any_encoding(tmp_path, encoding):
     text = "Smørbrød og kaffe på kaféen. Åpent fra kl. 07 til 15 hver dag unntatt søndag, sa eieren Søren Ås.\n" * 3

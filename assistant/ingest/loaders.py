@@ -37,8 +37,9 @@ _MD_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
 # A reader whose text changed since files of its type were indexed: its files are read again at the next
 # ingest, because the version is part of their content hash (the others' hashes are the bytes' alone).
 _TABLES = "tables-2"  # tables.py drops columns empty in every row; DOCX tables go through it (2026-11-29)
-READER_VERSIONS = {".pdf": "pdfium-2", ".html": f"unescaped-1 {_TABLES}", ".htm": f"unescaped-1 {_TABLES}",
-                   ".eml": f"parts-1 {_TABLES}", ".mbox": f"parts-1 {_TABLES}",
+_PAGES = f"unescaped-1 terms-1 {_TABLES}"  # webpage.py: a definition's terms at its head; soft breaks joined (2026-11-29)
+READER_VERSIONS = {".pdf": "pdfium-2", ".html": _PAGES, ".htm": _PAGES,
+                   ".eml": f"parts-1 {_PAGES}", ".mbox": f"parts-1 {_PAGES}",
                    **{s: _TABLES for s in (".docx", ".odt", ".pptx", ".epub", ".xlsx", ".ods", ".csv", ".tsv")}}
 
 
