@@ -1,4 +1,4 @@
-"""HTML and XHTML markup: the only direct lxml import. Two jobs on one parser, for two kinds of reader:
+"""HTML and XHTML markup: the only direct lxml import. Three jobs on one parser, for two kinds of reader:
 
 `count_html(text, budget)` feeds a web page to lxml's HTML parser with a target
 that builds nothing: each start tag counts against the budget (its
@@ -10,6 +10,9 @@ as far as the limit, in bounded memory, before trafilatura builds a tree of it
     >>> from assistant.ingest.limits import Limits
     >>> count_html("<p>one</p><p>two</p>", Limits().budget("a.html"))
     4
+
+`joined_terms(html)` writes each definition list's terms at the head of their description, for
+trafilatura (which would make the term and its description two list items) to read next.
 
 `html_to_markdown(data)` turns markup that is all content (an e-book chapter, an HTML mail body),
 unlike a web page's menus, into Markdown-like text: h1-h6 become `#` headings, p, li, pre,
@@ -27,6 +30,8 @@ Scripts and styles are dropped.
 """
 
 from __future__ import annotations
+
+import re
 
 from assistant.ingest.limits import Budget
 from assistant.ingest.tables import markdown_table
@@ -117,3 +122,38 @@ def _walk(node, blocks: list[str], shift: int) -> None:
 
 def _text(node) -> str:
     return " ".join(node.text_content().split())
+
+
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def joined_terms(html: str) -> str:
+    """The page with each definition list's terms written at the head of their description
+    ("`max_connections (integer)`: Determines ..."), the `<dt>` elements removed; a term with no
+    description after it (a table of contents) is left as it is.
+
+        >>> page = "<dl><dt><code>-X</code>, <code>--no-psqlrc</code></dt><dd><p>Do not read the file.</p></dd></dl>"
+        >>> joined_terms(page).split("<dl>")[1][:59]
+        '<dd><p>-X, --no-psqlrc: Do not read the file.</p></dd></dl>'
+    """
+    import lxml.html  # lazy: parsing markup is only needed for HTML
+
+    root = lxml.html.document_fromstring(_DECLARATION.sub("", html, count=1))  # lxml refuses one in a str
+    changed = False
+    for dd in root.iter("dd"):
+        terms = []
+        before = dd.getprevious()
+        while before is not None and before.tag == "dt":
+            terms.insert(0, before)
+            before = before.getprevious()
+        for br in (br for t in terms for br in t.iter("br")):  # "-X<br>--no-psqlrc": two spellings
+            br.tail = f", {br.tail or ''}"
+        label = ", ".join(" ".join(t.text_content().split()) for t in terms)
+        if not label:
+            continue
+        head = dd[0] if len(dd) and not (dd.text or "").strip() and dd[0].tag in ("p", "div", "span") else dd
+        head.text = f"{label}: {(head.text or '').lstrip()}"
+        for t in terms:
+            t.drop_tree()
+        changed = True
+    return lxml.html.tostring(root, encoding="unicode") if changed else html

@@ -11,7 +11,7 @@ term stays with what it says and a sentence is one line:
 - a definition list (`<dt>` term, `<dd>` description: a manual's options and
   settings) would come out as two list items, the option in one and what it
   does in the next; the terms are put at the head of their description
-  (`joined_terms`);
+  (markup.joined_terms);
 - the source's line breaks and indentation inside a paragraph are one space
   (`one_line`), code blocks excepted.
 """
@@ -22,7 +22,7 @@ import re
 
 from assistant.errors import IngestError
 from assistant.ingest.limits import Budget
-from assistant.ingest.markup import count_html
+from assistant.ingest.markup import count_html, joined_terms
 
 
 def read_html(text: str, source: str, budget: Budget) -> tuple[str, str]:
@@ -45,42 +45,7 @@ def read_html(text: str, source: str, budget: Budget) -> tuple[str, str]:
     return one_line(unescape(body)), (meta.title or "").strip() if meta else ""
 
 
-_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-
-
-def joined_terms(html: str) -> str:
-    """The page with each definition list's terms written at the head of their description
-    ("`max_connections (integer)`: Determines ..."), the `<dt>` elements removed; a term with no
-    description after it (a table of contents) is left as it is.
-
-        >>> page = "<dl><dt><code>-X</code>, <code>--no-psqlrc</code></dt><dd><p>Do not read the file.</p></dd></dl>"
-        >>> joined_terms(page).split("<dl>")[1][:59]
-        '<dd><p>-X, --no-psqlrc: Do not read the file.</p></dd></dl>'
-    """
-    import lxml.html  # lazy: trafilatura's own parser, present with it
-
-    root = lxml.html.document_fromstring(_DECLARATION.sub("", html, count=1))  # lxml refuses one in a str
-    changed = False
-    for dd in root.iter("dd"):
-        terms = []
-        before = dd.getprevious()
-        while before is not None and before.tag == "dt":
-            terms.insert(0, before)
-            before = before.getprevious()
-        for br in (br for t in terms for br in t.iter("br")):  # "-X<br>--no-psqlrc": two spellings
-            br.tail = f", {br.tail or ''}"
-        label = ", ".join(" ".join(t.text_content().split()) for t in terms)
-        if not label:
-            continue
-        head = dd[0] if len(dd) and not (dd.text or "").strip() and dd[0].tag in ("p", "div", "span") else dd
-        head.text = f"{label}: {(head.text or '').lstrip()}"
-        for t in terms:
-            t.drop_tree()
-        changed = True
-    return lxml.html.tostring(root, encoding="unicode") if changed else html
-
-
-_BLOCK = re.compile(r"\s*([-*+] |\d+[.)] |#|\||>)")  # a line that starts a list item, heading, table row or quote
+_STARTS = re.compile(r"\s*([-*+] |\d+[.)] |#|\||>)")  # a line that starts a list item, heading, table row or quote
 
 
 def one_line(markdown: str) -> str:
@@ -114,7 +79,7 @@ def _joined(text: str) -> str:
     lines: list[str] = []
     for line in text.split("\n"):
         prev = lines[-1] if lines else ""
-        if line.strip() and prev.strip() and not _BLOCK.match(line) and not prev.lstrip().startswith(("#", "|")):
+        if line.strip() and prev.strip() and not _STARTS.match(line) and not prev.lstrip().startswith(("#", "|")):
             lines[-1] = f"{prev.rstrip()} {line.strip()}"
         else:
             lines.append(line)
