@@ -125,6 +125,7 @@ def _text(node) -> str:
 
 
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_DD = re.compile(r"<dd[\s>]", re.IGNORECASE)
 
 
 def joined_terms(html: str) -> str:
@@ -136,6 +137,8 @@ def joined_terms(html: str) -> str:
         >>> joined_terms(page).split("<dl>")[1][:59]
         '<dd><p>-X, --no-psqlrc: Do not read the file.</p></dd></dl>'
     """
+    if not _DD.search(html):
+        return html  # no description to join: the page is not parsed a second time
     import lxml.html  # lazy: parsing markup is only needed for HTML
 
     root = lxml.html.document_fromstring(_DECLARATION.sub("", html, count=1))  # lxml refuses one in a str
