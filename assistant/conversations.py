@@ -226,8 +226,6 @@ def _summary(row: tuple) -> Summary:
                    updated=datetime.fromisoformat(updated))
 
 
-
-
 _PUNCTUATION = re.compile(r"([\\`*_\[\]<>!|~#])")
 
 

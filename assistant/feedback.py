@@ -149,4 +149,3 @@ class Feedback:
 def _layout(db) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS ratings (id INTEGER PRIMARY KEY AUTOINCREMENT, "
                "time TEXT NOT NULL, user TEXT, collection TEXT NOT NULL, record TEXT NOT NULL)")
-
