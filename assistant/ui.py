@@ -107,6 +107,7 @@ _JS = """
 _MARKDOWN = re.compile(r"([\\`*_\[\]()!|~{}])")  # '#' left alone: it is in HTML entities
 _AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(:)(?=//)|(?<=\bwww)(\.)|(?<=[A-Za-z0-9_.+-])(@)(?=[A-Za-z0-9-])", re.IGNORECASE)
 _EMPTY_SOURCES = "<p class='where'>Cited passages appear here.</p>"
+_FRESH = ([], _EMPTY_SOURCES, [], None, "")  # a new conversation: chat, cited passages, turns, last answer, document
 _STOPS: dict[str, threading.Event] = {}  # browser session -> its stop button's event
 
 
@@ -339,7 +340,7 @@ class Handlers:
     def switch(self, collection: str, request=None):
         """Another collection chosen: a new conversation, and its Documents tab. The question box is left
         alone: a question typed before the choice is asked in the collection chosen."""
-        return ([], _EMPTY_SOURCES, [], None, "") + self._view(collection, request)
+        return _FRESH + self._view(collection, request)
 
     def _view(self, collection, request, note: str = ""):
         import gradio as gr
@@ -505,12 +506,10 @@ def build(workspace: Workspace, access: Access | None = None, audit: AuditLog | 
             docs = _documents_panel(gr, workspace.settings)
         asked = _wire_chat(gr, handlers, chat, side, collection, turns, last)
         _wire_documents(demo, handlers, docs, collection)
-        cleared = ([], _EMPTY_SOURCES, "", [], None, "")
-        resets = [chat.chat, side.sources, chat.box, turns, last, side.document]
-        chat.new.click(lambda: cleared, None, resets, queue=False)
+        fresh = [chat.chat, side.sources, turns, last, side.document]  # what _FRESH sets
+        chat.new.click(lambda: (*_FRESH, ""), None, fresh + [chat.box], queue=False)  # the question box emptied too
         # .input, the user's choice: a conversation opened in another collection sets it, and keeps its chat
-        kept = [c for c in resets if c is not chat.box]
-        collection.input(handlers.switch, collection, kept + docs.views, queue=False)
+        collection.input(handlers.switch, collection, fresh + docs.views, queue=False)
         _wire_feedback(gr, handlers, chat, asked, (collection, turns, last), rated)  # after: its resets come second
         page = SimpleNamespace(chat=chat.chat, turns=turns, last=last, collection=collection, sources=side.sources,
                                document=side.document, answers=rated.answers, asked=asked, new=chat.new)
