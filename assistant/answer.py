@@ -98,7 +98,8 @@ class AnswerService:
             yield AnswerEvent(kind="token", text=self.prompts.abstain)
             yield self._abstain({**base, "unknown_names": unknown}, first, reason, clock)
             return
-        run = yield from self._read(query, first, retrieved, stop, clock)
+        astray = self.retriever.off_subject(query, {p.source for p in retrieved}) if s.answer.subject else set()
+        run = yield from self._read(query, first, retrieved, stop, clock, astray)
         reason = self._verdict(run)
         if reason is None and not run.shown and not run.stopped:
             yield from self._show(run, run.judged, clock)  # nothing grounded, but the rule that would say so is off
@@ -114,7 +115,7 @@ class AnswerService:
             raise FilterError(f"no indexed document matches the filter ({_describe(scope)}): widen or remove it")
         return self.retriever.search(query, max(s.retrieval.top_k, s.answer.second_look_k), sources)
 
-    def _read(self, query, first, retrieved, stop, clock) -> Iterator[AnswerEvent]:
+    def _read(self, query, first, retrieved, stop, clock, astray: set[str]) -> Iterator[AnswerEvent]:
         """The model reads the first passages, and all of them once more if it says the documents don't
         say (the second look); returns the last pass."""
         passes = [first] + ([retrieved] if len(retrieved) > len(first) else [])
@@ -122,7 +123,8 @@ class AnswerService:
             prompt = self.fit(query, passages)
             clock.timings.prompt_tokens = prompt.tokens
             yield AnswerEvent(kind="passages", passages=prompt.used)
-            run = _Run(query=query, used=prompt.used, left_out=prompt.left_out, read=prompt.read, second_look=n > 0)
+            run = _Run(query=query, used=prompt.used, left_out=prompt.left_out, read=prompt.read, second_look=n > 0,
+                       astray=frozenset(i for i, p in enumerate(prompt.used, 1) if p.source in astray))
             messages = prompt.messages
             yield from self._generate(messages, stop, clock, run)
             if run.stopped or run.shown or not grounding.is_abstention(run.raw):
@@ -143,12 +145,12 @@ class AnswerService:
                 run.pieces.append(piece)
                 done, run.pending = grounding.complete_sentences(run.pending + piece)
                 for sentence in done:
-                    yield from self._judged(run, grounding.judge(sentence, run.query, texts), clock)
+                    yield from self._judged(run, grounding.judge(sentence, run.query, texts, run.astray), clock)
                 if stop is not None and stop.is_set():
                     run.stopped = True
                     return
         for sentence in grounding.split_sentences(run.pending):
-            yield from self._judged(run, grounding.judge(sentence, run.query, texts), clock)
+            yield from self._judged(run, grounding.judge(sentence, run.query, texts, run.astray), clock)
         run.pending = ""
 
     def _judged(self, run: _Run, judged: grounding.Judged, clock: _Clock) -> Iterator[AnswerEvent]:
@@ -273,6 +275,7 @@ class _Run:
     left_out: list[Passage]
     read: list[str] = field(default_factory=list)
     second_look: bool = False
+    astray: frozenset[int] = frozenset()  # the passages whose documents never mention what the question names
     pieces: list[str] = field(default_factory=list)
     pending: str = ""  # the sentence being written
     judged: list[grounding.Judged] = field(default_factory=list)

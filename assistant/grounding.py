@@ -15,9 +15,13 @@ Each sentence, as the model finishes it, `judge()`:
   support        the share of the added terms that stand in the passages it cites; every key term must (as a
                  term of the passage, or written in it: autoload.v3 in ./functions/autoload.v3);
   re-point       a key term that stands in another passage, not the cited one, moves or adds the citation; so
-                 does a passage holding more of the added words when the cited ones hold under half.
+                 does a passage holding more of the added words when the cited ones hold under half;
+  subject        a sentence that cites only documents never mentioning what the question names (its names and
+                 technical terms; retrieve.py looks them up) is about something else: not grounded.
 After the model, on the whole answer, `AFTER`:
   model          the model said the documents don't say;
+  off_subject    no sentence is grounded, and some would be but for citing only documents that never mention
+                 what the question names ("The largest PostgreSQL field is 14 [4]", [4] from the SQLite limits);
   unsupported    no sentence is grounded: none has `answer.min_support` of its added terms in what it
                  cites, with every figure and name (a bare Yes or No aside; min_support 0 turns it off);
   restated       the answer adds nothing to the question (every term of it is the question's own; a
@@ -50,6 +54,7 @@ TECH = re.compile(  # a technical term: also what names.terms looks up in the in
     r"|\w+_\w+)"  # snake_case
 )
 _CODE = re.compile(r"(?<=['`\"])[^'`\"\s]*[%$\\^*+?|{}\[\]()<>=][^'`\"\s]*(?=['`\"])|%[A-Za-z]")  # '%Y-%m-%d', %j
+_EXPR = re.compile(r"(?<!\S)[(\[{<][^\s,]*,\S*[)\]}>]")  # a bracketed expression: ((x1,y1),(x2,y2)), <(x,y),r>
 _GLUED = re.compile(r"^[A-Za-z]+(?=\.{1,2}/)")
 _OPERATOR = re.compile(r"(?<![^\s`'\"(])[-+*/%<>=!&|^~:]{2,3}(?![^\s`'\",;)])")  # ** :: && >>= standing alone
 _NAME = re.compile(r"(?<=[a-z0-9,;:)] )[A-Z][\w'-]*[a-z][\w'-]*")  # a capitalized word inside a sentence
@@ -88,7 +93,7 @@ def key_terms(text: str) -> set[str]:
     names = {_stem(n.lower()) for n in _NAME.findall(text)}
     codes = set(_CODE.findall(text))  # format codes and quoted code: what a sentence adds may be only these
     operators = set(_OPERATOR.findall(text))
-    return numbers | tech | names | codes | operators
+    return numbers | tech | names | codes | operators | set(_EXPR.findall(text))
 
 
 def terms(text: str) -> set[str]:
@@ -140,18 +145,20 @@ class Judged:
     added: frozenset[str]
     support: float
     invented: list[str] = field(default_factory=list)  # key terms in no passage at all
+    astray: bool = False  # it cites only documents that never mention what the question names
 
     @property
     def supported(self) -> bool:
-        return not self.invented and self.support >= SUPPORTED
+        return not self.invented and not self.astray and self.support >= SUPPORTED
 
     def record(self) -> Sentence:
         return Sentence(text=self.text, citations=self.citations, supported=self.supported,
                         support=round(self.support, 3))
 
 
-def judge(sentence: str, question: str, passages: list[str]) -> Judged:
-    """Judge one sentence of the answer against the passages (1-based markers) it may cite."""
+def judge(sentence: str, question: str, passages: list[str], astray: frozenset[int] = frozenset()) -> Judged:
+    """Judge one sentence of the answer against the passages (1-based markers) it may cite; `astray`: the
+    numbers of the passages whose documents never mention what the question names."""
     marked = [int(n) for n in _MARKER.findall(sentence)]
     cited = list(dict.fromkeys(n for n in marked if 1 <= n <= len(passages)))
     bare = " ".join(_MARKER.sub(" ", sentence).split())
@@ -166,7 +173,7 @@ def judge(sentence: str, question: str, passages: list[str]) -> Judged:
     share = len(added & union) / len(added) if added else 1.0
     if any(k not in union for k in keys):
         share = 0.0
-    return Judged(_place(bare, cited), cited, added, share, invented)
+    return Judged(_place(bare, cited), cited, added, share, invented, bool(cited) and set(cited) <= astray)
 
 
 def _verbatim(keys: set[str], passage: str) -> set[str]:
@@ -258,13 +265,17 @@ def grounded(s: Judged, question: str, min_support: float) -> bool:
     """A sentence that may be shown as the answer: it adds something its citations hold (or it is a verdict,
     or the answer to a choice question), and no key term of it is invented. The model saying the documents
     don't say is never one, even with a marker ("The documents don't say [1].")."""
-    if _REFUSAL.match(s.text):
+    if _REFUSAL.match(s.text) or s.astray:
         return False
     if is_verdict(s.text) or min_support <= 0:
         return True
     if not s.added:
         return bool(_CHOICE.search(question)) or bool(_VERDICT.match(s.text))
     return not s.invented and s.support >= min_support
+
+
+def off_subject(case: Case) -> bool:
+    return not _any_grounded(case) and any(s.astray for s in case.sentences)
 
 
 def restated(case: Case) -> bool:
@@ -281,7 +292,7 @@ def _any_grounded(case: Case) -> bool:
 
 Rule = Callable[[Case], bool]
 BEFORE: tuple[Rule, ...] = (unknown_name, weak_evidence)
-AFTER: tuple[Rule, ...] = (model, restated, unsupported)
+AFTER: tuple[Rule, ...] = (model, off_subject, restated, unsupported)
 
 
 def first_reason(rules: tuple[Rule, ...], case: Case, off: set[str] = frozenset()) -> str | None:

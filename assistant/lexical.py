@@ -241,6 +241,20 @@ class LexicalIndex:
             known = self._vocabulary = (bm25, {_fold(t) for t in bm25.vocab_dict})
         return [w for w in words if any(_fold(t) not in known[1] for t in self.tokenize(w))]
 
+    def holding(self, words: list[str], sources: set[str]) -> set[str]:
+        """The sources among these that hold one of the words (each of its terms, stemmed as the index is, in
+        some chunk of theirs, accents ignored), and those the index has no chunk of (it cannot tell)."""
+        wanted = [{_fold(t) for t in self.tokenize(w)} for w in words]
+        wanted = [w for w in wanted if w]
+        out = set()
+        for source in sources:
+            rows = self._db.execute("SELECT tokens FROM lexical WHERE collection=? AND source=?",
+                                    (self.collection, source)).fetchall()
+            held = {_fold(t) for (tokens,) in rows for t in tokens.split()}
+            if not rows or not wanted or any(w <= held for w in wanted):
+                out.add(source)
+        return out
+
     @property
     def _staging(self) -> Path:
         """Where a rebuild writes the next index before swapping it in."""

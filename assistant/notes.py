@@ -49,6 +49,9 @@ def notes(answer: Answer) -> list[str]:
 def _withheld(answer: Answer) -> list[str]:
     if answer.abstain_reason == "restated":
         why = "The model's answer only repeated the question, so it was withheld"
+    elif answer.abstain_reason == "off_subject":
+        why = ("The model's answer cites only documents that never mention what the question names, so it was "
+               "withheld")
     elif answer.abstain_reason == "unsupported":
         why = "No cited passage supports the model's answer, so it was withheld"
     else:

@@ -176,16 +176,16 @@ class Answer(BaseModel):
         None, description="a follow-up rewritten into a standalone question (what retrieval and the model saw)"
     )
     abstain_reason: str | None = Field(
-        None, description="why the assistant abstained: 'unknown_name', 'weak_evidence', 'model', 'unsupported', "
-        "'restated' or None"
+        None, description="why the assistant abstained: 'unknown_name', 'weak_evidence', 'model', 'off_subject', "
+        "'unsupported', 'restated' or None"
     )
     unknown_names: list[str] = Field(
         default_factory=list, description="names the question uses that no indexed document mentions "
         "(abstain_reason 'unknown_name')"
     )
     withheld: str | None = Field(
-        None, description="the model's text a check withheld (abstain_reason 'unsupported' or 'restated', or "
-        "sentences naming a figure or name no passage holds): kept for review, never given as the answer"
+        None, description="the model's text a check withheld (abstain_reason 'off_subject', 'unsupported' or "
+        "'restated', or sentences naming a figure or name no passage holds): kept for review, never given as the answer"
     )
     stopped: bool = Field(False, description="the user stopped the generation before the model finished")
     second_look: bool = Field(

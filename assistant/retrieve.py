@@ -79,6 +79,18 @@ class Retriever:
         return [w for w in self.lexical.unknown(asked) if not self.store.mentions(_bare(w))]
 
 
+    def off_subject(self, question: str, sources: set[str]) -> set[str]:
+        """The documents among these that mention none of the names and technical terms the question uses
+        (names.py) that some indexed document holds: an answer drawn from them alone is about something
+        else. None when the question names nothing, or without a lexical index."""
+        if self.lexical is None or not sources:
+            return set()
+        asked = [_bare(w) for w in names(question) + terms(question)]
+        unknown = set(self.lexical.unknown(asked))
+        known = [w for w in asked if w not in unknown]
+        return sources - self.lexical.holding(known, sources) if known else set()
+
+
 def _bare(name: str) -> str:
     """The name without a possessive ending: "Falk's" -> "Falk"."""
     for ending in ("'s", "\u2019s"):

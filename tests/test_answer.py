@@ -23,10 +23,11 @@ PASSAGES = [
 ]
 
 
-def service(*replies, passages=PASSAGES, context_window=4096, unknown=(), **settings):
+def service(*replies, passages=PASSAGES, context_window=4096, unknown=(), retriever_astray=(), **settings):
     gen = ScriptedGenerator(*replies, context_window=context_window)
     s = load_settings(**{"retrieval__top_k": 3, "model__max_tokens": 100, **settings})
-    return AnswerService(FixedRetriever(passages, unknown), gen, Prompts(ROOT / "prompts"), s), gen
+    retriever = FixedRetriever(passages, unknown, retriever_astray)
+    return AnswerService(retriever, gen, Prompts(ROOT / "prompts"), s), gen
 
 
 def test_fit_keeps_a_prefix_and_refuses_when_the_rules_alone_overflow():
@@ -214,3 +215,14 @@ def test_a_sentence_naming_a_figure_no_passage_holds_is_never_shown():
     answer = events[-1].answer
     assert shown == answer.answer == "The tower is 31 metres tall [1]."
     assert "99 metres" in answer.withheld and "5000 crowns" in answer.withheld
+
+
+def test_an_answer_citing_only_documents_off_the_questions_subject_is_withheld_and_never_streamed():
+    reply = "The tower is 31 metres tall [1]."
+    svc, _ = service(reply, retriever_astray={"lighthouse.md"})
+    events = list(svc.stream("How tall is the Vellholm tower?"))
+    answer = events[-1].answer
+    assert answer.abstained and answer.abstain_reason == "off_subject" and answer.withheld == reply
+    assert "".join(e.text for e in events if e.kind == "token") == "The documents don't say."
+    svc, _ = service(reply, retriever_astray={"lighthouse.md"}, answer__subject=False)  # switched off
+    assert svc.ask("How tall is the Vellholm tower?").answer == reply

@@ -174,3 +174,24 @@ def test_the_model_saying_the_documents_do_not_say_is_no_grounded_sentence_even_
     # a sentence that only mentions what is not specified is judged like any other
     s = judge("If the port is not specified, it is 5432 [1].", "Which port?", ["When not specified, the port is 5432."])
     assert grounded(s, "Which port?", 0.1)
+
+
+def test_a_bracketed_expression_is_what_the_answer_adds_and_must_stand_in_the_passage():
+    row = "| lseg | 32 bytes | Finite line segment | ((x1,y1),(x2,y2)) |"
+    question = "How is a PostgreSQL lseg (line segment) value represented?"
+    s = judge("A PostgreSQL lseg (line segment) value is represented as ((x1,y1),(x2,y2)) [1].", question, [row])
+    assert s.added == {"((x1,y1),(x2,y2))"} and s.supported  # not a restatement of the question
+    assert judge("It is represented as <(x,y),r> [1].", question, [row]).invented == ["<(x,y),r>"]
+
+
+def test_a_sentence_citing_only_documents_off_the_questions_subject_is_not_grounded():
+    question = "What is the maximum number of columns a PostgreSQL table can have?"
+    passages = ["The default setting for SQLITE_MAX_COLUMN is 2000.", "PostgreSQL tables hold up to 1600 columns."]
+    answer = "The maximum number of columns a PostgreSQL table can have is 2000 [1]."
+    astray = judge(answer, question, passages, astray=frozenset({1}))
+    assert astray.support == 1.0 and astray.astray and not astray.supported  # the figure is there, the subject not
+    case = Case(question, [], raw=answer, sentences=[astray], min_support=0.1)
+    assert first_reason(AFTER, case) == "off_subject"
+    kept = judge("It can have 1600 columns [2].", question, passages, astray=frozenset({1}))
+    assert kept.supported and first_reason(AFTER, Case(question, [], raw=answer, sentences=[astray, kept])) is None
+    assert not judge(answer, question, passages).astray  # without the lookup nothing is astray

@@ -217,3 +217,12 @@ def test_options_paths_operators_and_identifiers_are_found_by_exact_search(tmp_p
     assert top("Who may use cron if /etc/cron.deny exists?") == "cron.md"
     assert top("What does the ::: operator do?") == "ops.md"
     assert top("What does getLevelNamesMapping return?") == "api.md"
+
+
+def test_holding_names_the_documents_that_mention_a_word_and_those_it_cannot_tell(corpus, tmp_path, fake_embedder):
+    _, lexical = run(corpus, tmp_path / "data", fake_embedder)
+    every = {"bakery.txt", "lighthouse.md", "notes/orchard.md"}
+    assert lexical.holding(["Lyon"], every) == {"bakery.txt"}
+    assert lexical.holding(["Lyon", "Karsk"], every) == {"bakery.txt", "lighthouse.md"}  # one of the words is enough
+    assert lexical.holding(["Ilse Marrow's"], every) == {"bakery.txt"}
+    assert lexical.holding(["Lyon"], {"elsewhere.md"}) == {"elsewhere.md"}  # not indexed here: it cannot tell

@@ -79,3 +79,18 @@ def test_a_name_the_bm25_index_lags_behind_is_found_in_the_store(corpus, tmp_pat
     assert lexical.unknown(["Ingrid"]) == ["Ingrid"]  # this process's BM25 index has not seen it
     assert retriever.unknown_names(question) == []
     assert retriever.unknown_names("Did Ingrid meet Harald Ostby?") == ["Ostby"]
+
+
+def test_the_documents_off_a_questions_subject_are_those_that_never_mention_what_it_names(
+        corpus, tmp_path, fake_embedder):
+    from assistant.retrieve import Retriever
+
+    lexical = index(tmp_path, corpus, fake_embedder)
+    retriever = Retriever(fake_embedder, ChromaStore(tmp_path / "data" / "chroma", "names", fake_embedder.id,
+                                                     fake_embedder.dimension), lexical)
+    every = {"bakery.txt", "lighthouse.md", "notes/orchard.md"}
+    assert retriever.off_subject("How tall is the Karsk Point lighthouse?", every) == {"bakery.txt", "notes/orchard.md"}
+    assert retriever.off_subject("Where did Ilse Marrow train, and how tall is Karsk Point?", every) == {
+        "notes/orchard.md"}  # a document holding one of the names is on the subject
+    assert retriever.off_subject("How tall is the lighthouse?", every) == set()  # it names nothing
+    assert retriever.off_subject("How tall is the Ingrid tower?", every) == set()  # no document knows the name

@@ -27,6 +27,8 @@ def test_a_plain_supported_answer_has_no_notes():
      "No cited passage supports the model's answer, so it was withheld: X is Y [1]."),
     ({"abstained": True, "abstain_reason": "restated", "withheld": "The tower is the tower."},
      "The model's answer only repeated the question, so it was withheld: The tower is the tower."),
+    ({"abstained": True, "abstain_reason": "off_subject", "withheld": "PostgreSQL holds 2000 columns [1]."},
+     "cites only documents that never mention what the question names, so it was withheld: PostgreSQL holds"),
     ({"abstained": True, "abstain_reason": "unknown_name", "unknown_names": ["Zanzibar", "Quist"]},
      "No indexed document mentions Zanzibar, Quist."),
     ({"standalone_question": "When did Mossgrove Bakery open?"}, "Searched for: When did Mossgrove Bakery open?"),

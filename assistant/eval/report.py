@@ -49,7 +49,8 @@ def _answer(row: dict) -> str:
     """The answer as the failure tables show it: with the model's withheld answer, if a check withheld one."""
     if not row.get("withheld"):
         return row["answer"]
-    why = "it only repeats the question" if row.get("abstain_reason") == "restated" else "unsupported"
+    why = {"restated": "it only repeats the question", "off_subject": "about something else"}.get(
+        row.get("abstain_reason"), "unsupported")
     return f"{row['answer']} (withheld as {why}: {row['withheld']})"
 
 

@@ -71,10 +71,14 @@ class ScriptedGenerator:
 
 
 class FixedRetriever:
-    def __init__(self, passages, unknown=()):
+    def __init__(self, passages, unknown=(), astray=()):
         self.passages = passages
         self.unknown = list(unknown)  # the names no document mentions
+        self.astray = set(astray)  # the sources that never mention what any question names
         self.queries: list[str] = []
+
+    def off_subject(self, question, sources):
+        return sources & self.astray
 
     def unknown_names(self, question):
         return [name for name in self.unknown if name in question]
