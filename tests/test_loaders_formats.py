@@ -34,6 +34,19 @@ def test_pptx_slides_with_titles_tables_and_notes(tmp_path):
     assert any("Notes: Fares rise in March." in c.text and c.heading == "Slide 2: Fares" for c in chunks)
 
 
+def test_a_slide_line_starting_with_a_hash_is_text_not_a_heading(tmp_path):
+    from pptx import Presentation
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = "Hooks"
+    slide.placeholders[1].text = "pre-auto-gc\n# OK, run this command.\nThis hook is invoked by git gc --auto."
+    deck.save(tmp_path / "hooks.pptx")
+    [chunk] = chunks_of(load(tmp_path / "hooks.pptx", tmp_path))
+    assert chunk.heading == "Slide 1: Hooks"  # the citation still names the slide
+    assert "\\# OK, run this command." in chunk.text and "invoked by git gc" in chunk.text
+
+
 def test_xlsx_two_sheets_each_a_table_named_by_sheet_and_rows(tmp_path):
     doc = load(make_xlsx(tmp_path / "harbour.xlsx"), tmp_path)
     chunks = chunks_of(doc)

@@ -16,7 +16,7 @@ import shutil
 
 from assistant.errors import IngestError
 from assistant.ingest.limits import Budget, Limits
-from assistant.ingest.parsed import Parsed
+from assistant.ingest.parsed import Parsed, escape_headings
 
 MAX_PIXELS = 60_000_000  # a bigger image is refused unread (an A4 page at 600 dpi is 35 million)
 MAX_SIDE = 3500  # longer sides are scaled down to this (about 300 dpi for A4): more costs time, not accuracy
@@ -50,7 +50,7 @@ def read_image(data: bytes, source: str, budget: Budget) -> Parsed:
                 img.seek(n)
                 _check_pixels(img, source)
                 text = ocr_image(img.convert("RGB"), source, budget.limits)
-                part = (f"# Page {n + 1} (OCR)" if frames > 1 else "# Image text (OCR)") + "\n\n" + _escape(text)
+                part = (f"# Page {n + 1} (OCR)" if frames > 1 else "# Image text (OCR)") + "\n\n" + escape_headings(text)
                 starts.append(offset)
                 parts.append(part)
                 offset += len(part) + 2
@@ -77,7 +77,3 @@ def _bounded(image):
     scale = MAX_SIDE / side
     return image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))))
 
-
-def _escape(text: str) -> str:
-    """OCR'd lines that start with '#' are text, not headings."""
-    return "\n".join("\\" + line if line.startswith("#") else line for line in text.split("\n"))

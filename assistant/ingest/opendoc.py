@@ -19,7 +19,7 @@ from pathlib import PurePath
 from assistant.errors import IngestError
 from assistant.ingest.archive import check_zip
 from assistant.ingest.limits import Budget
-from assistant.ingest.parsed import Parsed
+from assistant.ingest.parsed import Parsed, escape_headings
 from assistant.ingest.tables import markdown_table
 
 _NS = {
@@ -78,7 +78,7 @@ def _blocks(node, source: str, budget: list[int]) -> list[str]:
             level = int(child.get(_q("text:outline-level")) or 1)
             out.append("#" * max(1, min(6, level)) + " " + _text(child))
         elif child.tag == _q("text:p"):
-            out.append(_text(child))
+            out.append(escape_headings(_text(child)))
         elif child.tag == _q("table:table"):
             out.append(markdown_table(_rows(child, source, budget)))
         elif child.tag in (_q("text:list"), _q("text:list-item"), _q("text:section"), _q("text:list-header")):

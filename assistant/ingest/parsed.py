@@ -14,6 +14,17 @@ from dataclasses import dataclass, field
 from assistant.records import Part
 
 
+def escape_headings(text: str) -> str:
+    r"""Lines of the text that start with '#' (a shell comment, "#1 priority") are text, not headings: each is
+    escaped with a backslash, so the chunker does not take it for one (and the heading a citation shows stays
+    the reader's).
+
+        >>> escape_headings("# OK, run it.\nH: done")
+        '\\# OK, run it.\nH: done'
+    """
+    return "\n".join("\\" + line if line.startswith("#") else line for line in text.split("\n"))
+
+
 @dataclass(frozen=True)
 class Parsed:
     """One file's text as a reader found it."""

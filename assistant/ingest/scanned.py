@@ -10,7 +10,7 @@ from __future__ import annotations
 from assistant.errors import IngestError
 from assistant.ingest.ocr import MAX_PIXELS, ocr_image
 from assistant.ingest.limits import Budget, Limits
-from assistant.ingest.parsed import Parsed
+from assistant.ingest.parsed import Parsed, escape_headings
 from assistant.ingest.pdf import open_document, read_pages
 
 RENDER_DPI = 200  # what the OCR measurements used (BENCHMARKS.md): lower loses small print, higher costs time
@@ -31,8 +31,7 @@ def read_scanned_pdf(data: bytes, source: str, budget: Budget) -> Parsed:
         if n in read:
             headed.append(f"# Page {n + 1} (OCR)\n\n{read[n]}".rstrip())
         else:
-            escaped = "\n".join("\\" + line if line.startswith("#") else line for line in text.split("\n"))
-            headed.append(f"# Page {n + 1}\n\n{escaped}".rstrip())
+            headed.append(f"# Page {n + 1}\n\n{escape_headings(text)}".rstrip())
     return _joined(headed, title, markdown=True)
 
 

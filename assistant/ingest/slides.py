@@ -12,7 +12,7 @@ import io
 from assistant.errors import IngestError
 from assistant.ingest.archive import check_zip
 from assistant.ingest.limits import Budget
-from assistant.ingest.parsed import Parsed
+from assistant.ingest.parsed import Parsed, escape_headings
 from assistant.ingest.tables import markdown_table
 
 
@@ -45,9 +45,9 @@ def _slide(n: int, slide) -> str:
         if getattr(shape, "has_table", False) and shape.has_table:
             blocks.append(markdown_table([[c.text for c in row.cells] for row in shape.table.rows]))
         elif getattr(shape, "has_text_frame", False) and shape.has_text_frame:
-            blocks += [p for p in (" ".join(par.text.split()) for par in shape.text_frame.paragraphs) if p]
+            blocks += [escape_headings(p) for p in (" ".join(par.text.split()) for par in shape.text_frame.paragraphs) if p]
     if slide.has_notes_slide:
         notes = " ".join(slide.notes_slide.notes_text_frame.text.split()) if slide.notes_slide.notes_text_frame else ""
         if notes:
-            blocks.append(f"Notes: {notes}")
+            blocks.append(f"Notes: {notes}")  # starts with "Notes:", never a heading
     return "\n\n".join(b for b in blocks if b)
