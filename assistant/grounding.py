@@ -54,7 +54,8 @@ TECH = re.compile(  # a technical term: also what names.terms looks up in the in
     r"|\w+_\w+)"  # snake_case
 )
 _CODE = re.compile(r"(?<=['`\"])[^'`\"\s]*[%$\\^*+?|{}\[\]()<>=][^'`\"\s]*(?=['`\"])|%[A-Za-z]")  # '%Y-%m-%d', %j
-_EXPR = re.compile(r"(?<!\S)[(\[{<][^\s,]*,\S*[)\]}>]")  # a bracketed expression: ((x1,y1),(x2,y2)), <(x,y),r>
+# a bracketed expression with a letter: ((x1,y1),(x2,y2)), <(x,y),r>; not markers such as [1,2]
+_EXPR = re.compile(r"(?<!\S)[(\[{<](?=\S*[A-Za-z])[^\s,]*,\S*[)\]}>]")
 _GLUED = re.compile(r"^[A-Za-z]+(?=\.{1,2}/)")
 _OPERATOR = re.compile(r"(?<![^\s`'\"(])[-+*/%<>=!&|^~:]{2,3}(?![^\s`'\",;)])")  # ** :: && >>= standing alone
 _NAME = re.compile(r"(?<=[a-z0-9,;:)] )[A-Z][\w'-]*[a-z][\w'-]*")  # a capitalized word inside a sentence

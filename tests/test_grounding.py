@@ -195,3 +195,8 @@ def test_a_sentence_citing_only_documents_off_the_questions_subject_is_not_groun
     kept = judge("It can have 1600 columns [2].", question, passages, astray=frozenset({1}))
     assert kept.supported and first_reason(AFTER, Case(question, [], raw=answer, sentences=[astray, kept])) is None
     assert not judge(answer, question, passages).astray  # without the lookup nothing is astray
+
+
+def test_markers_written_together_are_no_expression():
+    assert key_terms("It is tall [1,2]. It is ((x1,y1),(x2,y2)) [3].") >= {"((x1,y1),(x2,y2))"}
+    assert not any(t.startswith("[") for t in key_terms("It is tall [1,2]."))
