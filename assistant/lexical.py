@@ -243,15 +243,20 @@ class LexicalIndex:
 
     def holding(self, words: list[str], sources: set[str]) -> set[str]:
         """The sources among these that hold one of the words (each of its terms, stemmed as the index is, in
-        some chunk of theirs, accents ignored), and those the index has no chunk of (it cannot tell)."""
-        wanted = [{_fold(t) for t in self.tokenize(w)} for w in words]
-        wanted = [w for w in wanted if w]
+        some chunk of theirs), and those the index has no chunk of (it cannot tell). SQLite looks each term
+        up in the source's stored tokens and stops at the first chunk that has it."""
+        wanted = [w for w in (self.tokenize(word) for word in words) if w]
+
+        def has(source: str, term: str) -> bool:
+            return self._db.execute(
+                "SELECT 1 FROM lexical WHERE collection=? AND source=? AND instr(' ' || tokens || ' ', ?) > 0 "
+                "LIMIT 1", (self.collection, source, f" {term} ")).fetchone() is not None
+
         out = set()
         for source in sources:
-            rows = self._db.execute("SELECT tokens FROM lexical WHERE collection=? AND source=?",
-                                    (self.collection, source)).fetchall()
-            held = {_fold(t) for (tokens,) in rows for t in tokens.split()}
-            if not rows or not wanted or any(w <= held for w in wanted):
+            indexed = self._db.execute("SELECT 1 FROM lexical WHERE collection=? AND source=? LIMIT 1",
+                                       (self.collection, source)).fetchone()
+            if not indexed or not wanted or any(all(has(source, t) for t in w) for w in wanted):
                 out.add(source)
         return out
 
