@@ -98,7 +98,7 @@ class AnswerService:
             yield AnswerEvent(kind="token", text=self.prompts.abstain)
             yield self._abstain({**base, "unknown_names": unknown}, first, reason, clock)
             return
-        astray = self.retriever.off_subject(query, {p.source for p in retrieved}) if s.answer.subject else set()
+        astray = self.retriever.off_subject(query, retrieved) if s.answer.subject else set()
         run = yield from self._read(query, first, retrieved, stop, clock, astray)
         reason = self._verdict(run)
         if reason is None and not run.shown and not run.stopped:

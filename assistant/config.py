@@ -245,9 +245,11 @@ class Answer(_Section):
     min_support: float = Field(0.1, ge=0.0, le=1.0, description="Abstain when no sentence of the answer has at "
                                "least this share of its content words in the passage it cites (0 to 1; 0 never). "
                                "Higher withholds more invented answers and more right ones.")
-    subject: bool = Field(True, description="Withhold an answer whose sentences cite only documents that never "
-                          "mention any of the names and technical terms the question uses (it is about something "
-                          "else: a PostgreSQL limit answered from the SQLite manual). Needs the lexical index.")
+    subject: bool = Field(True, description="Withhold an answer whose sentences cite only documents that have a "
+                          "title of their own and never mention any of the names and technical terms the question "
+                          "uses: it is about something else (a PostgreSQL limit answered from the SQLite manual). "
+                          "A document titled only by its file name (a CSV, a sheet) is never counted. Needs the "
+                          "lexical index.")
     restated: bool = Field(True, description="Abstain when the answer only repeats the question's own words "
                            "(a Yes/No verdict and the answer to a choice question aside): it states nothing new.")
     guard_passages: bool = Field(True, description="Cut instruction-like sentences (\"ignore your rules\") from "

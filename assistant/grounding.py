@@ -16,8 +16,8 @@ Each sentence, as the model finishes it, `judge()`:
                  term of the passage, or written in it: autoload.v3 in ./functions/autoload.v3);
   re-point       a key term that stands in another passage, not the cited one, moves or adds the citation; so
                  does a passage holding more of the added words when the cited ones hold under half;
-  subject        a sentence that cites only documents never mentioning what the question names (its names and
-                 technical terms; retrieve.py looks them up) is about something else: not grounded.
+  subject        a sentence that cites only titled documents never mentioning what the question names (its
+                 names and technical terms; retrieve.py looks them up) is about something else: not grounded.
 After the model, on the whole answer, `AFTER`:
   model          the model said the documents don't say;
   off_subject    no sentence is grounded, and some would be but for citing only documents that never mention

@@ -17,6 +17,8 @@ the same in every mode; `rank_score` is the fused score that set the order.
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from assistant.config import Retrieval
 from assistant.embed import Embedder
 from assistant.lexical import LexicalIndex
@@ -79,16 +81,27 @@ class Retriever:
         return [w for w in self.lexical.unknown(asked) if not self.store.mentions(_bare(w))]
 
 
-    def off_subject(self, question: str, sources: set[str]) -> set[str]:
-        """The documents among these that mention none of the names and technical terms the question uses
-        (names.py) that some indexed document holds: an answer drawn from them alone is about something
-        else. None when the question names nothing, or without a lexical index."""
-        if self.lexical is None or not sources:
+    def off_subject(self, question: str, passages: list[Passage]) -> set[str]:
+        """The documents of these passages that have a title of their own and mention none of the names and
+        technical terms the question uses (names.py) that some indexed document holds: an answer drawn from
+        them alone is about something else. A document known only by its file name (a CSV, a sheet) may be
+        about the question's subject without naming it, so it is never counted; nor is any when the question
+        names nothing, or without a lexical index."""
+        titled = {p.source for p in passages if _own_title(p)}
+        if self.lexical is None or not titled:
             return set()
         asked = [_bare(w) for w in names(question) + terms(question)]
         unknown = set(self.lexical.unknown(asked))
         known = [w for w in asked if w not in unknown]
-        return sources - self.lexical.holding(known, sources) if known else set()
+        return titled - self.lexical.holding(known, titled) if known else set()
+
+
+def _own_title(passage: Passage) -> bool:
+    """Whether the passage's document has a title other than its file name (which a reader falls back on)."""
+    def plain(text: str) -> str:
+        return " ".join(text.replace("_", " ").replace("-", " ").lower().split())
+
+    return bool(passage.title.strip()) and plain(passage.title) != plain(PurePosixPath(passage.source).stem)
 
 
 def _bare(name: str) -> str:

@@ -81,14 +81,19 @@ def test_a_name_the_bm25_index_lags_behind_is_found_in_the_store(corpus, tmp_pat
     assert retriever.unknown_names("Did Ingrid meet Harald Ostby?") == ["Ostby"]
 
 
-def test_the_documents_off_a_questions_subject_are_those_that_never_mention_what_it_names(
+def test_the_documents_off_a_questions_subject_are_titled_ones_that_never_mention_what_it_names(
         corpus, tmp_path, fake_embedder):
+    from assistant.records import Passage
     from assistant.retrieve import Retriever
 
+    (corpus / "ferry-fares.csv").write_text("Passenger,Crowns\nAdult,12\n")  # names nothing, titled by its file name
     lexical = index(tmp_path, corpus, fake_embedder)
     retriever = Retriever(fake_embedder, ChromaStore(tmp_path / "data" / "chroma", "names", fake_embedder.id,
                                                      fake_embedder.dimension), lexical)
-    every = {"bakery.txt", "lighthouse.md", "notes/orchard.md"}
+    every = [Passage(source="bakery.txt", title="Mossgrove Bakery: opening notes", text="", score=0.5),
+             Passage(source="lighthouse.md", title="The Karsk Point lighthouse", text="", score=0.5),
+             Passage(source="notes/orchard.md", title="The orchard society", text="", score=0.5),
+             Passage(source="ferry-fares.csv", title="ferry-fares", text="", score=0.5)]
     assert retriever.off_subject("How tall is the Karsk Point lighthouse?", every) == {"bakery.txt", "notes/orchard.md"}
     assert retriever.off_subject("Where did Ilse Marrow train, and how tall is Karsk Point?", every) == {
         "notes/orchard.md"}  # a document holding one of the names is on the subject

@@ -77,8 +77,8 @@ class FixedRetriever:
         self.astray = set(astray)  # the sources that never mention what any question names
         self.queries: list[str] = []
 
-    def off_subject(self, question, sources):
-        return sources & self.astray
+    def off_subject(self, question, passages):
+        return {p.source for p in passages} & self.astray
 
     def unknown_names(self, question):
         return [name for name in self.unknown if name in question]
