@@ -38,8 +38,8 @@ _MD_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
 # ingest, because the version is part of their content hash (the others' hashes are the bytes' alone).
 _TABLES = "tables-2"  # tables.py drops columns empty in every row; DOCX tables go through it (2026-11-29)
 _PAGES = f"unescaped-1 terms-1 {_TABLES}"  # webpage.py: a definition's terms at its head; soft breaks joined (2026-11-29)
-_HASHES = f"hashes-1 {_TABLES}"  # slides.py, opendoc.py: a paragraph starting with '#' is no heading (2026-11-30)
-READER_VERSIONS = {".pdf": "pdfium-2", ".html": _PAGES, ".htm": _PAGES,
+_HASHES = f"hashes-1 {_TABLES}"  # slides.py, opendoc.py, scanned.py's OCR: a line starting with '#' is no heading (2026-11-30)
+READER_VERSIONS = {".pdf": "pdfium-2 hashes-1", ".html": _PAGES, ".htm": _PAGES,
                    ".eml": f"parts-1 {_PAGES}", ".mbox": f"parts-1 {_PAGES}", ".pptx": _HASHES, ".odt": _HASHES,
                    **{s: _TABLES for s in (".docx", ".epub", ".xlsx", ".ods", ".csv", ".tsv")}}
 

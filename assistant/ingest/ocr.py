@@ -50,7 +50,8 @@ def read_image(data: bytes, source: str, budget: Budget) -> Parsed:
                 img.seek(n)
                 _check_pixels(img, source)
                 text = ocr_image(img.convert("RGB"), source, budget.limits)
-                part = (f"# Page {n + 1} (OCR)" if frames > 1 else "# Image text (OCR)") + "\n\n" + escape_headings(text)
+                heading = f"# Page {n + 1} (OCR)" if frames > 1 else "# Image text (OCR)"
+                part = f"{heading}\n\n{escape_headings(text)}"
                 starts.append(offset)
                 parts.append(part)
                 offset += len(part) + 2

@@ -29,7 +29,7 @@ def read_scanned_pdf(data: bytes, source: str, budget: Budget) -> Parsed:
     headed = []
     for n, text in enumerate(parts):
         if n in read:
-            headed.append(f"# Page {n + 1} (OCR)\n\n{read[n]}".rstrip())
+            headed.append(f"# Page {n + 1} (OCR)\n\n{escape_headings(read[n])}".rstrip())
         else:
             headed.append(f"# Page {n + 1}\n\n{escape_headings(text)}".rstrip())
     return _joined(headed, title, markdown=True)
