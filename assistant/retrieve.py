@@ -82,15 +82,15 @@ class Retriever:
 
 
     def off_subject(self, question: str, passages: list[Passage]) -> set[str]:
-        """The documents of these passages that have a title of their own and mention none of the names and
-        technical terms the question uses (names.py) that some indexed document holds: an answer drawn from
-        them alone is about something else. A document known only by its file name (a CSV, a sheet) may be
-        about the question's subject without naming it, so it is never counted; nor is any when the question
-        names nothing, or without a lexical index."""
+        """The documents of these passages that have a title of their own and mention none of the names (acronyms
+        too: "CNBC") and technical terms the question uses (names.py) that some indexed document holds: an
+        answer drawn from them alone is about something else. A document known only by its file name (a CSV, a
+        sheet) may be about the question's subject without naming it, so it is never counted; nor is any when
+        the question names nothing, or without a lexical index."""
         titled = {p.source for p in passages if _own_title(p)}
         if self.lexical is None or not titled:
             return set()
-        asked = [_bare(w) for w in names(question) + terms(question)]
+        asked = [_bare(w) for w in names(question, acronyms=True) + terms(question)]  # any one of them will do
         unknown = set(self.lexical.unknown(asked))
         known = [w for w in asked if w not in unknown]
         return titled - self.lexical.holding(known, titled) if known else set()

@@ -99,3 +99,8 @@ def test_the_documents_off_a_questions_subject_are_titled_ones_that_never_mentio
         "notes/orchard.md"}  # a document holding one of the names is on the subject
     assert retriever.off_subject("How tall is the lighthouse?", every) == set()  # it names nothing
     assert retriever.off_subject("How tall is the Ingrid tower?", every) == set()  # no document knows the name
+
+
+def test_acronyms_are_names_only_when_asked_for():
+    assert names("Did CNBC and TechCrunch report it?") == ["TechCrunch"]
+    assert names("Did CNBC and TechCrunch report it?", acronyms=True) == ["CNBC", "TechCrunch"]
