@@ -80,7 +80,6 @@ class Retriever:
         asked = names(question) + terms(question)
         return [w for w in self.lexical.unknown(asked) if not self.store.mentions(_bare(w))]
 
-
     def off_subject(self, question: str, passages: list[Passage]) -> set[str]:
         """The documents of these passages that have a title of their own and mention none of the names (acronyms
         too: "CNBC") and technical terms the question uses (names.py) that some indexed document holds: an
