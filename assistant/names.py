@@ -25,13 +25,14 @@ _TRIM = "\"'\u201c\u201d\u2018\u2019()[]{},;:?!."
 
 def names(question: str, acronyms: bool = False) -> list[str]:
     """The capitalized words of the question that do not begin a sentence, in order, once each; acronyms only
-    when asked for."""
+    when asked for. A word with a slash ("Yes/No", "Input/Output") is a pair of words, not a name."""
     found: list[str] = []
     start = True
     for m in _WORD.finditer(question):
         raw = m.group(0)
         word = raw.strip(_TRIM)
-        if word and not start and word[0].isupper() and (acronyms or not _acronym(word)) and word not in found:
+        if word and not start and word[0].isupper() and "/" not in word and (acronyms or not _acronym(word)) \
+                and word not in found:
             found.append(word)
         start = raw[-1] in ".?!:"
     return found

@@ -15,6 +15,7 @@ def test_names_are_capitalized_words_that_do_not_begin_a_sentence():
     assert names('Did the "Quayside Gazette" report on Falk\u2019s bridge?') == ["Quayside", "Gazette", "Falk\u2019s"]
     assert names("What did the USA, NASA and GPT-4 say in Q3?") == []  # acronyms are often spelled out
     assert names("what did lena falk design?") == []  # nothing capitalized, nothing to check
+    assert names("When is an answer to a Yes/No question counted correct?") == []  # a pair of words, not a name
 
 
 def test_technical_terms_are_options_paths_settings_and_identifiers():
